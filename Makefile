@@ -1,0 +1,38 @@
+# Two entry points for a fresh machine with Python 3.11 and pip: `make demo` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed-stamp
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+
+.PHONY: demo test ui lint clean distclean
+
+$(INSTALLED): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(INSTALLED)
+
+## demo: install, generate the embedded sources, materialize every asset, print a summary
+demo: $(INSTALLED)
+	$(BIN)/seg-assets demo
+
+## test: install and run the test suite (slow scale tests excluded; see benchmarks)
+test: $(INSTALLED)
+	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+## ui: start the Dagster UI on the same warehouse and run history (Ctrl-C stops it)
+ui: $(INSTALLED)
+	$(BIN)/seg-assets ui
+
+## lint: ruff checks and formatting
+lint: $(INSTALLED)
+	$(BIN)/ruff check seg_assets tests
+	$(BIN)/ruff format --check seg_assets tests
+
+## clean: remove generated data, the warehouse and run history
+clean:
+	rm -rf data .dagster_home
+
+## distclean: clean, and remove the virtualenv
+distclean: clean
+	rm -rf $(VENV)

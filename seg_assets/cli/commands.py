@@ -1,0 +1,112 @@
+"""What each command does; the Dagster and generator imports stay inside the commands."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from seg_assets.lib.dagster_home import dagster_home
+from seg_assets.lib.errors import SegAssetsError
+from seg_assets.lib.project import PROJECT_ROOT, config_dir, landing_dir, truth_dir, warehouse_path
+from seg_assets.lib.warehouse_summary import summary_text
+
+UI_STOP_GRACE_SECONDS = 20
+
+
+def generate(
+    customers: int | None,
+    months: int | None,
+    order_lines: int | None,
+    seed: int | None,
+    only_if_absent: bool = False,
+) -> None:
+    """Write the synthetic extracts to the landing folder and the truth beside them."""
+    from seg_assets.lib.generator import GeneratorSettings, generate_sources  # noqa: PLC0415
+
+    landing = landing_dir()
+    if only_if_absent and (landing / "manifest.json").exists():
+        print(f"Sources already in {landing} (make clean to regenerate)")
+        return
+    settings = GeneratorSettings.from_yaml(config_dir() / "generator.yaml").with_overrides(
+        customers=customers, months=months, order_lines=order_lines, seed=seed
+    )
+    print(
+        f"Generating {settings.customers:,} customers, {settings.months} months,"
+        f" ~{settings.order_lines:,} order lines (seed {settings.seed}) into {landing}"
+    )
+    report = generate_sources(settings, landing, truth_dir())
+    print(report.describe())
+
+
+def materialize(partition: str | None) -> int:
+    """Run the full_refresh job in-process, printing each asset as it completes."""
+    os.environ.setdefault("DAGSTER_HOME", str(dagster_home()))
+    from seg_assets.cli.progress import run_full_refresh  # noqa: PLC0415
+
+    return run_full_refresh(partition)
+
+
+def summary() -> None:
+    """Print tables, row counts and quarantine reasons of the warehouse."""
+    database = warehouse_path()
+    if not database.exists():
+        raise SegAssetsError(f"no warehouse at {database} yet: run `make demo` first")
+    print(summary_text(database))
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+def _restore_default_signals() -> None:
+    # A child started from a non-interactive shell inherits ignored SIGINT; undo that.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+
+
+def ui(port: int) -> int:
+    """Start `dagster dev` in its own process group and stop the whole group on Ctrl-C."""
+    if not _port_is_free(port):
+        raise SegAssetsError(f"port {port} is in use: stop what runs there or pass --port")
+    env = {**os.environ, "DAGSTER_HOME": str(dagster_home())}
+    command = [
+        str(Path(sys.executable).with_name("dagster")),
+        "dev",
+        "-w",
+        str(PROJECT_ROOT / "workspace.yaml"),
+        "-p",
+        str(port),
+    ]
+    server = subprocess.Popen(
+        command, cwd=PROJECT_ROOT, env=env, start_new_session=True,
+        preexec_fn=_restore_default_signals,
+    )
+
+    def stop(signum: int, _frame: object) -> None:
+        os.killpg(server.pid, signal.SIGINT)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    print(f"Dagster UI on http://localhost:{port} (warehouse {warehouse_path()}); Ctrl-C stops it")
+    status = server.wait()
+    _stop_group(server.pid)
+    return 0 if status in (0, -signal.SIGINT, 130) else status
+
+
+def _stop_group(pgid: int) -> None:
+    """Wait for the rest of the group (code servers) to exit, then kill stragglers."""
+    deadline = time.monotonic() + UI_STOP_GRACE_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        return

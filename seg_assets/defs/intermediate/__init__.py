@@ -1,0 +1,1 @@
+"""Intermediate layer: models from sql/intermediate."""

@@ -1,0 +1,1 @@
+"""Marts layer: models from sql/marts."""

@@ -1,0 +1,7 @@
+"""Marts assets, one per model in ``sql/marts``."""
+
+import dagster as dg
+
+from seg_assets.defs.sql_model_assets import model_assets
+
+defs = dg.Definitions(assets=model_assets("marts"))

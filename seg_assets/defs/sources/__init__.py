@@ -1,0 +1,1 @@
+"""Raw layer: one asset per landing extract, loaded into schema ``raw``."""

@@ -1,0 +1,77 @@
+"""Turn every SQL model of one schema folder into a Dagster asset.
+
+Key, group and description come from the file; upstream dependencies from the tables its SQL
+reads. Partitioned models (``-- @partition_column``) share the monthly partitions and run a
+backfill of many months as one run over the whole window.
+"""
+
+from functools import cache
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from seg_assets.defs.partitions import month_window, monthly_partitions
+from seg_assets.defs.table_metadata import table_metadata
+from seg_assets.lib.model_runner import QUARANTINE_RULE_COLUMN, run_model
+from seg_assets.lib.pipeline_settings import load_quarantine_rules
+from seg_assets.lib.project import PROJECT_ROOT, sql_dir
+from seg_assets.lib.sql_models import SqlModel, discover_models
+
+
+@cache
+def all_models() -> tuple[SqlModel, ...]:
+    """Every model under ``sql/``, upstream first."""
+    return tuple(discover_models(sql_dir()))
+
+
+def models_in_schema(schema: str) -> list[SqlModel]:
+    """The models of one schema folder."""
+    return [model for model in all_models() if model.schema == schema]
+
+
+def model_asset_key(model: SqlModel) -> dg.AssetKey:
+    """Asset key mirroring the table ``schema.name``."""
+    return dg.AssetKey([model.schema, model.name])
+
+
+def model_asset(model: SqlModel) -> dg.AssetsDefinition:
+    """The asset that builds ``model``'s table (and quarantine) in the warehouse."""
+    partitioned = model.partition_column is not None
+
+    @dg.asset(
+        key=model_asset_key(model),
+        group_name=model.schema,
+        deps=[dg.AssetKey(list(upstream)) for upstream in model.upstream],
+        kinds={"duckdb", "sql"},
+        description=model.description,
+        code_version=model.code_version,
+        partitions_def=monthly_partitions if partitioned else None,
+        backfill_policy=dg.BackfillPolicy.single_run() if partitioned else None,
+        metadata={
+            "sql_file": str(model.path.relative_to(PROJECT_ROOT)),
+            "routes_to_quarantine": QUARANTINE_RULE_COLUMN in model.sql,
+        },
+    )
+    def sql_model(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+        window = month_window(context) if partitioned else None
+        with duckdb.get_connection() as con:
+            result = run_model(con, model, context.run_id, load_quarantine_rules(), window)
+            where, params = "", None
+            if window is not None:
+                where = (
+                    f"{model.partition_column} >= $month_start"
+                    f" and {model.partition_column} < $month_end"
+                )
+                params = window.as_parameters()
+            metadata = table_metadata(con, model.schema, model.name, where, params)
+        extra = {"rows_quarantined": result.rows_quarantined, "rows_in_table": result.rows_in_table}
+        if window is not None:
+            extra["months"] = f"{window.start} to {window.end} (exclusive)"
+        return dg.MaterializeResult(metadata={**metadata, **extra})
+
+    return sql_model
+
+
+def model_assets(schema: str) -> list[dg.AssetsDefinition]:
+    """Assets for every model in ``sql/<schema>/``."""
+    return [model_asset(model) for model in models_in_schema(schema)]

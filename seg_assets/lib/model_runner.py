@@ -1,0 +1,185 @@
+"""Run one SQL model and publish its result atomically.
+
+Non-partitioned models replace their table. Partitioned models replace exactly the rows of the
+requested month window, so reruns are idempotent and other months are untouched. A model whose
+result has a ``quarantine_rule`` column routes those rows to ``quarantine.<model>`` with the
+catalogued reason instead of dropping them. All writes of one model commit together.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+
+from seg_assets.lib.errors import ModelDefinitionError, PartitionWriteError
+from seg_assets.lib.sql_models import SqlModel
+from seg_assets.lib.warehouse import (
+    ensure_schema,
+    qualified_table,
+    row_count,
+    table_columns,
+    table_exists,
+    transaction,
+)
+
+QUARANTINE_SCHEMA = "quarantine"
+QUARANTINE_RULE_COLUMN = "quarantine_rule"
+
+
+@dataclass(frozen=True)
+class MonthWindow:
+    """Half-open date window ``[start, end)`` covering one or more whole months."""
+
+    start: date
+    end: date
+
+    def as_parameters(self) -> dict[str, date]:
+        """Bound parameters of a partitioned model."""
+        return {"month_start": self.start, "month_end": self.end}
+
+
+@dataclass(frozen=True)
+class ModelRunResult:
+    """Rows the run wrote to the model's table and to its quarantine."""
+
+    table: str
+    rows_written: int
+    rows_quarantined: int
+    rows_in_table: int
+
+
+def _columns_of(con: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, str]]:
+    return [(row[0], row[1]) for row in con.execute(f"describe {relation}").fetchall()]
+
+
+def _write(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    schema: str,
+    name: str,
+    partition_column: str | None,
+    window: MonthWindow | None,
+) -> None:
+    """Publish temp table ``source`` as ``schema.name``, whole or one month window."""
+    target = qualified_table(schema, name)
+    ensure_schema(con, schema)
+    if partition_column is None or window is None:
+        con.execute(f"create or replace table {target} as select * from {source}")
+        return
+    outside = row_count(
+        con,
+        source,
+        f"{partition_column} is null or {partition_column} < $month_start"
+        f" or {partition_column} >= $month_end",
+        window.as_parameters(),
+    )
+    if outside:
+        raise PartitionWriteError(
+            f"{target}: {outside} row(s) have {partition_column} outside"
+            f" [{window.start}, {window.end}); a partitioned model must filter on its window"
+        )
+    if not table_exists(con, schema, name):
+        con.execute(f"create table {target} as select * from {source} with no data")
+    elif table_columns(con, schema, name) != _columns_of(con, source):
+        raise ModelDefinitionError(
+            f"{target}: the model's columns changed since the table was built; drop the table"
+            " (or run `make clean`) and rebuild all partitions"
+        )
+    con.execute(
+        f"delete from {target} where {partition_column} >= $month_start"
+        f" and {partition_column} < $month_end",
+        window.as_parameters(),
+    )
+    con.execute(f"insert into {target} select * from {source}")
+
+
+def _quarantine_rows(
+    con: duckdb.DuckDBPyConnection, model: SqlModel, rule_reasons: Mapping[str, str], run_id: str
+) -> None:
+    """Split ``model_result`` into ``model_kept`` and ``model_quarantined`` (with reasons)."""
+    rules = {
+        rule
+        for (rule,) in con.execute(
+            f"select distinct {QUARANTINE_RULE_COLUMN} from model_result"
+            f" where {QUARANTINE_RULE_COLUMN} is not null"
+        ).fetchall()
+    }
+    undocumented = sorted(rules - set(rule_reasons))
+    if undocumented:
+        raise ModelDefinitionError(
+            f"{model.path}: quarantine rule(s) {undocumented} are not described in"
+            " config/quarantine_rules.yaml"
+        )
+    con.execute("create or replace temp table quarantine_rule_reasons (rule varchar, reason varchar)")
+    con.executemany("insert into quarantine_rule_reasons values (?, ?)", list(rule_reasons.items()))
+    con.execute(
+        f"""
+        create or replace temp table model_kept as
+        select * exclude ({QUARANTINE_RULE_COLUMN})
+        from model_result
+        where {QUARANTINE_RULE_COLUMN} is null
+        """
+    )
+    con.execute(
+        f"""
+        create or replace temp table model_quarantined as
+        select
+            model_result.*,
+            quarantine_rule_reasons.reason as quarantine_reason,
+            $run_id as run_id,
+            current_timestamp as quarantined_at
+        from model_result
+        inner join quarantine_rule_reasons
+            on model_result.{QUARANTINE_RULE_COLUMN} = quarantine_rule_reasons.rule
+        """,
+        {"run_id": run_id},
+    )
+
+
+def run_model(
+    con: duckdb.DuckDBPyConnection,
+    model: SqlModel,
+    run_id: str,
+    rule_reasons: Mapping[str, str],
+    window: MonthWindow | None = None,
+) -> ModelRunResult:
+    """Execute ``model`` and publish its table (and quarantine) in one transaction.
+
+    Parameters
+    ----------
+    con
+        Open connection to the warehouse.
+    model
+        The SQL model to run.
+    run_id
+        Recorded on quarantined rows.
+    rule_reasons
+        Human-readable reason for each quarantine rule code.
+    window
+        Month window to replace; required for partitioned models, ignored otherwise.
+    """
+    if model.partition_column and window is None:
+        raise ModelDefinitionError(f"{model.table} is partitioned: give it a month window")
+    parameters = window.as_parameters() if model.partition_column and window else {}
+    con.execute(f"create or replace temp table model_result as\n{model.sql}", parameters)
+    quarantines = QUARANTINE_RULE_COLUMN in dict(_columns_of(con, "model_result"))
+    if quarantines:
+        _quarantine_rows(con, model, rule_reasons, run_id)
+    kept = "model_kept" if quarantines else "model_result"
+    with transaction(con):
+        _write(con, kept, model.schema, model.name, model.partition_column, window)
+        if quarantines:
+            _write(
+                con, "model_quarantined", QUARANTINE_SCHEMA, model.name, model.partition_column,
+                window,
+            )
+    result = ModelRunResult(
+        table=model.table,
+        rows_written=row_count(con, kept),
+        rows_quarantined=row_count(con, "model_quarantined") if quarantines else 0,
+        rows_in_table=row_count(con, model.table),
+    )
+    for temp in ("model_result", "model_kept", "model_quarantined", "quarantine_rule_reasons"):
+        con.execute(f"drop table if exists {temp}")
+    return result

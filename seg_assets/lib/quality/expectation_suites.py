@@ -1,0 +1,157 @@
+"""Validate a table against its Great Expectations suite and summarize the outcome.
+
+Suites are JSON files in ``expectations/`` named after their table. Each expectation's
+``meta.severity`` is ``error`` (blocks downstream) or ``warn`` (reported only). Great
+Expectations evaluates the expectations in DataFrame mode; only the columns a suite needs are
+moved out of DuckDB. Great Expectations is imported lazily because the import takes seconds.
+"""
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from seg_assets.lib.errors import SegAssetsError
+
+SEVERITIES = ("error", "warn")
+TRACE_COLUMNS = ("_source_file", "_source_row")
+SAMPLE_SIZE = 10
+_COLUMN_ARGUMENTS = ("column", "column_A", "column_B")
+
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    """One expectation's result: which rows failed it and a sample of them."""
+
+    expectation: str
+    column: str | None
+    severity: str
+    success: bool
+    unexpected_count: int
+    element_count: int
+    failing_rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SuiteOutcome:
+    """The outcome of one suite on one table."""
+
+    suite: str
+    table: str
+    outcomes: list[ExpectationOutcome]
+
+    @property
+    def failed_errors(self) -> list[ExpectationOutcome]:
+        """Failed expectations of severity ``error``: these block downstream assets."""
+        return [o for o in self.outcomes if not o.success and o.severity == "error"]
+
+    @property
+    def failed_warnings(self) -> list[ExpectationOutcome]:
+        """Failed expectations of severity ``warn``: reported only."""
+        return [o for o in self.outcomes if not o.success and o.severity == "warn"]
+
+
+def read_suite_document(path: Path) -> dict[str, Any]:
+    """Read a suite JSON file and check that every expectation declares a valid severity."""
+    document = json.loads(path.read_text())
+    for expectation in document.get("expectations", []):
+        severity = (expectation.get("meta") or {}).get("severity")
+        if severity not in SEVERITIES:
+            raise SegAssetsError(
+                f"{path}: expectation {expectation.get('type')} on"
+                f" {expectation.get('kwargs', {}).get('column')} needs meta.severity in"
+                f" {SEVERITIES}, not {severity!r}"
+            )
+    return document
+
+
+def suite_columns(document: dict[str, Any]) -> list[str]:
+    """Columns the suite's expectations read, in first-use order."""
+    columns: list[str] = []
+    for expectation in document.get("expectations", []):
+        kwargs = expectation.get("kwargs", {})
+        named = [kwargs[name] for name in _COLUMN_ARGUMENTS if name in kwargs]
+        named += list(kwargs.get("column_list", []))
+        columns += [column for column in named if column not in columns]
+    return columns
+
+
+@cache
+def _batch_definition() -> Any:
+    import great_expectations as gx  # noqa: PLC0415 - slow import, only when validating
+
+    context = gx.get_context(mode="ephemeral")
+    source = context.data_sources.add_pandas("warehouse")
+    return source.add_dataframe_asset("table").add_batch_definition_whole_dataframe("whole")
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-friendly version of a value GE returns (numpy scalars, NaN)."""
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and value != value:
+        return None
+    return value if isinstance(value, int | float | str | bool | type(None)) else str(value)
+
+
+def validate_table(
+    con: duckdb.DuckDBPyConnection, table: str, suite_path: Path
+) -> SuiteOutcome:
+    """Validate the validated ``schema.table`` against the suite in ``suite_path``.
+
+    Parameters
+    ----------
+    con
+        Open warehouse connection.
+    table
+        Qualified table name, already validated as identifiers.
+    suite_path
+        The suite's JSON file.
+    """
+    import great_expectations as gx  # noqa: PLC0415 - slow import, only when validating
+
+    document = read_suite_document(suite_path)
+    schema, name = table.split(".")
+    present = {
+        row[0]
+        for row in con.execute(
+            "select column_name from information_schema.columns"
+            " where table_schema = ? and table_name = ?",
+            [schema, name],
+        ).fetchall()
+    }
+    needed = suite_columns(document)
+    missing = [column for column in needed if column not in present]
+    if missing:
+        raise SegAssetsError(f"{suite_path}: {table} has no column(s) {', '.join(missing)}")
+    trace = [column for column in TRACE_COLUMNS if column in present]
+    selected = ", ".join(dict.fromkeys(needed + trace))
+    frame = con.execute(f"select {selected} from {table}").df()
+    suite = gx.ExpectationSuite(**document)
+    result = _batch_definition().get_batch(batch_parameters={"dataframe": frame}).validate(
+        suite,
+        result_format={
+            "result_format": "SUMMARY",
+            "unexpected_index_column_names": trace,
+            "partial_unexpected_count": SAMPLE_SIZE,
+        },
+    )
+    outcomes = [
+        ExpectationOutcome(
+            expectation=item.expectation_config.type,
+            column=item.expectation_config.kwargs.get("column"),
+            severity=(item.expectation_config.meta or {}).get("severity", "error"),
+            success=bool(item.success),
+            unexpected_count=int(item.result.get("unexpected_count") or 0),
+            element_count=int(item.result.get("element_count") or len(frame)),
+            failing_rows=[
+                {key: _plain(value) for key, value in row.items()}
+                for row in item.result.get("partial_unexpected_index_list") or []
+            ],
+        )
+        for item in result.results
+    ]
+    return SuiteOutcome(suite=document.get("name", suite_path.stem), table=table, outcomes=outcomes)

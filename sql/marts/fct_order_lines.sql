@@ -1,0 +1,85 @@
+-- One row per order line: the order joined to its shipments. Ordered vs shipped quantity,
+-- requested, promised and delivered dates, revenue (ordered and shipped value at the net unit
+-- price), cost of goods shipped, and freight allocated from shipments to lines by weight.
+-- delivered_date is the last delivery of a fully shipped line whose delivery dates are all
+-- trusted; freight_cost sums the known freight (null when none of the line's shipments has a
+-- freight cost, 0 when nothing shipped) and is_freight_cost_missing marks lines with at least
+-- one shipment whose freight cost is missing. Partitioned by order month.
+-- @partition_column: order_month
+with
+
+orders as (
+    select * from staging.stg_erp__orders
+    where order_date >= $month_start and order_date < $month_end
+),
+
+order_lines as (
+    select * from staging.stg_erp__order_lines
+),
+
+products as (
+    select * from staging.stg_erp__products
+),
+
+shipment_lines as (
+    select * from intermediate.int_shipment_lines_freight_allocated
+),
+
+shipped as (
+    select
+        order_line_id,
+        sum(quantity_shipped) as quantity_shipped,
+        count(distinct shipment_id) as shipment_count,
+        min(ship_date) as first_ship_date,
+        case when count(delivery_date) = count(*) then max(delivery_date) end
+            as last_delivery_date,
+        bool_or(is_delivery_before_ship) as has_untrusted_delivery_date,
+        sum(freight_cost_allocated) as freight_cost,
+        bool_or(is_freight_cost_missing) as is_freight_cost_missing,
+    from shipment_lines
+    group by order_line_id
+),
+
+final as (
+    select
+        order_lines.order_line_id,
+        order_lines.order_id,
+        order_lines.line_number,
+        orders.customer_id,
+        order_lines.product_id,
+        orders.order_date,
+        orders.order_month,
+        orders.channel,
+        orders.requested_delivery_date,
+        orders.is_requested_before_order,
+        order_lines.promised_date,
+        order_lines.quantity_ordered,
+        coalesce(shipped.quantity_shipped, 0) as quantity_shipped,
+        order_lines.unit_price,
+        order_lines.quantity_ordered * order_lines.unit_price as ordered_revenue,
+        coalesce(shipped.quantity_shipped, 0) * order_lines.unit_price as shipped_revenue,
+        coalesce(shipped.quantity_shipped, 0) * products.unit_cost as shipped_cost_of_goods,
+        coalesce(shipped.shipment_count, 0) as shipment_count,
+        shipped.first_ship_date,
+        case
+            when coalesce(shipped.quantity_shipped, 0) >= order_lines.quantity_ordered
+                then shipped.last_delivery_date
+        end as delivered_date,
+        coalesce(shipped.quantity_shipped, 0) >= order_lines.quantity_ordered
+            as is_fully_shipped,
+        coalesce(shipped.has_untrusted_delivery_date, false) as has_untrusted_delivery_date,
+        case when shipped.order_line_id is null then 0 else shipped.freight_cost end
+            as freight_cost,
+        coalesce(shipped.is_freight_cost_missing, false) as is_freight_cost_missing,
+        order_lines._source_file,
+        order_lines._source_row,
+    from order_lines
+    inner join orders
+        on order_lines.order_id = orders.order_id
+    inner join products
+        on order_lines.product_id = products.product_id
+    left join shipped
+        on order_lines.order_line_id = shipped.order_line_id
+)
+
+select * from final

@@ -1,0 +1,62 @@
+-- ERP customer accounts, one row per ERP customer ID (still per source ID: master data comes
+-- later). IDs are upper-cased and trimmed; customer_match_key (prefix plus the number without
+-- leading zeros) lets other systems' sloppy spellings of an ID find it. Rows without an ID or
+-- repeating an earlier ID are quarantined.
+with
+
+customers as (
+    select * from raw.erp__customers
+),
+
+cleaned as (
+    select
+        upper(trim(customer_id)) as customer_id,
+        trim(customer_name) as customer_name,
+        nullif(upper(trim(tax_id)), '') as tax_id,
+        trim(street) as street,
+        trim(city) as city,
+        trim(postcode) as postcode,
+        upper(trim(country)) as country,
+        upper(trim(region)) as region,
+        nullif(upper(trim(parent_customer_id)), '') as parent_customer_id,
+        customer_since,
+        payment_terms_days,
+        _source_file,
+        _source_row,
+    from customers
+),
+
+keyed as (
+    select
+        *,
+        regexp_extract(customer_id, '^([A-Z]*)', 1)
+        || cast(try_cast(regexp_extract(customer_id, '([0-9]+)$', 1) as bigint) as varchar)
+            as customer_match_key,
+        row_number() over (partition by customer_id order by _source_row) as occurrence,
+    from cleaned
+),
+
+final as (
+    select
+        customer_id,
+        customer_match_key,
+        customer_name,
+        tax_id,
+        street,
+        city,
+        postcode,
+        country,
+        region,
+        parent_customer_id,
+        customer_since,
+        payment_terms_days,
+        _source_file,
+        _source_row,
+        case
+            when customer_id is null or customer_id = '' then 'missing_key'
+            when occurrence > 1 then 'duplicate_key'
+        end as quarantine_rule,
+    from keyed
+)
+
+select * from final

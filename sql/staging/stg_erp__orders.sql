@@ -1,0 +1,67 @@
+-- ERP sales order headers. The ordering customer's ID is matched to the ERP customer master
+-- through its match key, so lower-case, padded or zero-stripped spellings resolve to the
+-- canonical ID (source_customer_id keeps what the ERP sent). Orders with no ID, a repeated ID,
+-- no order date, or a customer that does not exist are quarantined; a requested delivery date
+-- before the order date is kept but flagged.
+with
+
+orders as (
+    select * from raw.erp__orders
+),
+
+customers as (
+    select * from staging.stg_erp__customers
+),
+
+cleaned as (
+    select
+        upper(trim(order_id)) as order_id,
+        customer_id as source_customer_id,
+        upper(trim(customer_id)) as customer_id_upper,
+        order_date,
+        requested_delivery_date,
+        upper(trim(channel)) as channel,
+        upper(trim(currency)) as currency,
+        _source_file,
+        _source_row,
+        row_number() over (partition by upper(trim(order_id)) order by _source_row)
+            as occurrence,
+    from orders
+),
+
+matched as (
+    select
+        cleaned.*,
+        customers.customer_id,
+    from cleaned
+    left join customers
+        on regexp_extract(cleaned.customer_id_upper, '^([A-Z]*)', 1)
+        || cast(try_cast(regexp_extract(cleaned.customer_id_upper, '([0-9]+)$', 1) as bigint)
+            as varchar)
+        = customers.customer_match_key
+),
+
+final as (
+    select
+        order_id,
+        customer_id,
+        source_customer_id,
+        order_date,
+        cast(date_trunc('month', order_date) as date) as order_month,
+        requested_delivery_date,
+        coalesce(requested_delivery_date < order_date, false) as is_requested_before_order,
+        channel,
+        currency,
+        _source_file,
+        _source_row,
+        case
+            when order_id is null or order_id = '' then 'missing_key'
+            when occurrence > 1 then 'duplicate_key'
+            when order_date is null then 'missing_order_date'
+            when customer_id_upper is null or customer_id_upper = '' then 'missing_customer_id'
+            when customer_id is null then 'unknown_customer'
+        end as quarantine_rule,
+    from matched
+)
+
+select * from final

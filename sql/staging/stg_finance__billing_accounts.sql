@@ -1,0 +1,41 @@
+-- Finance billing accounts with their own IDs and spellings of customer names. Accounts with
+-- no ID or a repeated ID are quarantined.
+with
+
+billing_accounts as (
+    select * from raw.finance__billing_accounts
+),
+
+cleaned as (
+    select
+        upper(trim(billing_account_id)) as billing_account_id,
+        trim(billing_name) as billing_name,
+        nullif(upper(trim(tax_id)), '') as tax_id,
+        trim(city) as city,
+        trim(postcode) as postcode,
+        upper(trim(country)) as country,
+        _source_file,
+        _source_row,
+        row_number() over (partition by upper(trim(billing_account_id)) order by _source_row)
+            as occurrence,
+    from billing_accounts
+),
+
+final as (
+    select
+        billing_account_id,
+        billing_name,
+        tax_id,
+        city,
+        postcode,
+        country,
+        _source_file,
+        _source_row,
+        case
+            when billing_account_id is null or billing_account_id = '' then 'missing_key'
+            when occurrence > 1 then 'duplicate_key'
+        end as quarantine_rule,
+    from cleaned
+)
+
+select * from final

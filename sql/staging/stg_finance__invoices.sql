@@ -1,0 +1,48 @@
+-- Invoices with due and payment dates (payment_date null while the invoice is open). Invoices
+-- with no ID, a repeated ID, no invoice date or a negative amount are quarantined.
+with
+
+invoices as (
+    select * from raw.finance__invoices
+),
+
+cleaned as (
+    select
+        upper(trim(invoice_id)) as invoice_id,
+        upper(trim(billing_account_id)) as billing_account_id,
+        upper(trim(order_id)) as order_id,
+        invoice_date,
+        due_date,
+        payment_date,
+        amount,
+        upper(trim(currency)) as currency,
+        _source_file,
+        _source_row,
+        row_number() over (partition by upper(trim(invoice_id)) order by _source_row)
+            as occurrence,
+    from invoices
+),
+
+final as (
+    select
+        invoice_id,
+        billing_account_id,
+        order_id,
+        invoice_date,
+        due_date,
+        payment_date,
+        payment_date is null as is_open,
+        amount,
+        currency,
+        _source_file,
+        _source_row,
+        case
+            when invoice_id is null or invoice_id = '' then 'missing_key'
+            when occurrence > 1 then 'duplicate_key'
+            when invoice_date is null then 'missing_invoice_date'
+            when amount < 0 then 'negative_amount'
+        end as quarantine_rule,
+    from cleaned
+)
+
+select * from final

@@ -1,0 +1,47 @@
+-- Quantity of each order line carried on each shipment. Rows with no ID, a repeated ID, a
+-- shipped quantity of zero or less, or a shipment not in staging are quarantined.
+with
+
+shipment_lines as (
+    select * from raw.tms__shipment_lines
+),
+
+shipments as (
+    select * from staging.stg_tms__shipments
+),
+
+cleaned as (
+    select
+        upper(trim(shipment_line_id)) as shipment_line_id,
+        upper(trim(shipment_id)) as shipment_id,
+        upper(trim(order_line_id)) as order_line_id,
+        quantity_shipped,
+        _source_file,
+        _source_row,
+        row_number() over (partition by upper(trim(shipment_line_id)) order by _source_row)
+            as occurrence,
+    from shipment_lines
+),
+
+final as (
+    select
+        cleaned.shipment_line_id,
+        cleaned.shipment_id,
+        cleaned.order_line_id,
+        cleaned.quantity_shipped,
+        cleaned._source_file,
+        cleaned._source_row,
+        case
+            when cleaned.shipment_line_id is null or cleaned.shipment_line_id = ''
+                then 'missing_key'
+            when cleaned.occurrence > 1 then 'duplicate_key'
+            when cleaned.quantity_shipped is null or cleaned.quantity_shipped <= 0
+                then 'nonpositive_quantity'
+            when shipments.shipment_id is null then 'unknown_shipment'
+        end as quarantine_rule,
+    from cleaned
+    left join shipments
+        on cleaned.shipment_id = shipments.shipment_id
+)
+
+select * from final

@@ -1,0 +1,41 @@
+-- Monthly pallet-days of dedicated stock per customer and warehouse: the driver of storage
+-- cost. Rows with no ID, a repeated ID, no month or negative pallet-days are quarantined.
+with
+
+storage as (
+    select * from raw.wms__storage
+),
+
+cleaned as (
+    select
+        upper(trim(storage_id)) as storage_id,
+        cast(date_trunc('month', month) as date) as storage_month,
+        upper(trim(warehouse_id)) as warehouse_id,
+        upper(trim(customer_id)) as source_customer_id,
+        pallet_days,
+        _source_file,
+        _source_row,
+        row_number() over (partition by upper(trim(storage_id)) order by _source_row)
+            as occurrence,
+    from storage
+),
+
+final as (
+    select
+        storage_id,
+        storage_month,
+        warehouse_id,
+        source_customer_id,
+        pallet_days,
+        _source_file,
+        _source_row,
+        case
+            when storage_id is null or storage_id = '' then 'missing_key'
+            when occurrence > 1 then 'duplicate_key'
+            when storage_month is null then 'missing_month'
+            when pallet_days < 0 then 'negative_amount'
+        end as quarantine_rule,
+    from cleaned
+)
+
+select * from final

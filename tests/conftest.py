@@ -1,0 +1,78 @@
+"""Shared fixtures: landing folders written to temp dirs and real Dagster runs on real DuckDB."""
+
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import polars as pl
+import pytest
+
+from seg_assets.defs.partitions import monthly_partitions
+from seg_assets.defs.resources import LandingFiles, warehouse_resource
+from seg_assets.defs.sources.assets import SOURCE_CONTRACTS
+from seg_assets.definitions import defs
+
+TINY_LANDING = Path(__file__).parent / "fixtures" / "tiny_landing"
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+
+
+def write_tiny_landing(target: Path) -> Path:
+    """Copy the hand-made landing fixture, converting sources whose contract says Parquet."""
+    shutil.copytree(TINY_LANDING, target)
+    for contract in SOURCE_CONTRACTS.values():
+        if contract.format == "parquet":
+            csv_path = target / contract.system / f"{contract.entity}.csv"
+            pl.read_csv(csv_path, infer_schema=False).write_parquet(contract.landing_file(target))
+            csv_path.unlink()
+    return target
+
+
+def all_months_tags() -> dict[str, str]:
+    """Run tags selecting every monthly partition in one run."""
+    keys = monthly_partitions.get_partition_keys()
+    return {RANGE_START_TAG: keys[0], RANGE_END_TAG: keys[-1]}
+
+
+def one_month_tags(partition_key: str) -> dict[str, str]:
+    """Run tags selecting one monthly partition."""
+    return {RANGE_START_TAG: partition_key, RANGE_END_TAG: partition_key}
+
+
+def run_pipeline(
+    database: Path,
+    landing: Path,
+    tags: Mapping[str, str] | None = None,
+    selection: str | dg.AssetSelection | None = None,
+    raise_on_error: bool = True,
+) -> dg.ExecuteInProcessResult:
+    """Materialize the pipeline (or a selection) with its checks into ``database``."""
+    return dg.materialize(
+        [*defs.assets, *defs.asset_checks],
+        resources={
+            "duckdb": warehouse_resource(str(database)),
+            "landing": LandingFiles(path=str(landing)),
+        },
+        tags=dict(tags or all_months_tags()),
+        selection=selection,
+        raise_on_error=raise_on_error,
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+
+
+def query(database: Path, sql: str, params: object = None) -> list[tuple]:
+    """Rows of ``sql`` run read-only against ``database``."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+@pytest.fixture(scope="session")
+def tiny_warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The hand-made fixture, fully materialized once; tests must only read it."""
+    root = tmp_path_factory.mktemp("tiny")
+    landing = write_tiny_landing(root / "landing")
+    database = root / "warehouse.duckdb"
+    run_pipeline(database, landing)
+    return database, landing

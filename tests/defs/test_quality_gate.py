@@ -1,0 +1,74 @@
+"""The Great Expectations suite on stg_erp__order_lines gates everything downstream of it."""
+
+import shutil
+
+import dagster as dg
+import duckdb
+from conftest import query, run_pipeline
+
+ORDER_LINES = dg.AssetKey(["staging", "stg_erp__order_lines"])
+SUITE_CHECK = dg.AssetCheckKey(ORDER_LINES, "great_expectations_suite")
+
+
+def _check_evaluations(result: dg.ExecuteInProcessResult) -> dict[str, dg.AssetCheckEvaluation]:
+    return {
+        f"{e.asset_key.to_user_string()}:{e.check_name}": e
+        for e in result.get_asset_check_evaluations()
+    }
+
+
+def _run_suite_and_downstream(database, landing) -> dg.ExecuteInProcessResult:
+    downstream = dg.AssetSelection.assets(ORDER_LINES).downstream(include_self=False)
+    return run_pipeline(
+        database,
+        landing,
+        selection=downstream | dg.AssetSelection.checks(SUITE_CHECK),
+        raise_on_error=False,
+    )
+
+
+def test_clean_staging_passes_every_check(tiny_warehouse, tmp_path):
+    database, landing = tiny_warehouse
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(database, copy)
+    result = run_pipeline(copy, landing, selection=dg.AssetSelection.all())
+    evaluations = _check_evaluations(result)
+    assert len(evaluations) == 13 + 13 + 1  # raw and staging conservation, one suite
+    failed = [name for name, evaluation in evaluations.items() if not evaluation.passed]
+    assert failed == []
+    suite = evaluations["staging/stg_erp__order_lines:great_expectations_suite"]
+    assert suite.metadata["expectations_evaluated"].value == 6
+
+
+def test_passing_suite_lets_downstream_run(tiny_warehouse, tmp_path):
+    database, landing = tiny_warehouse
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(database, copy)
+    result = _run_suite_and_downstream(copy, landing)
+    materialized = {event.asset_key for event in result.get_asset_materialization_events()}
+    assert dg.AssetKey(["marts", "fct_customer_months"]) in materialized
+
+
+def test_bad_rows_in_staging_fail_the_check_and_stop_downstream(tiny_warehouse, tmp_path):
+    database, landing = tiny_warehouse
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(database, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute(
+            "insert into staging.stg_erp__order_lines by name"
+            " select 'OL1' as order_line_id, 'SO1' as order_id, 9 as line_number,"
+            " 'P001' as product_id, -5 as quantity_ordered, 1.00 as unit_price,"
+            " 'injected.csv' as _source_file, 42 as _source_row"
+        )
+    marts_before = query(copy, "select * from marts.fct_customer_months order by all")
+    result = _run_suite_and_downstream(copy, landing)
+    evaluation = _check_evaluations(result)["staging/stg_erp__order_lines:great_expectations_suite"]
+    assert not evaluation.passed
+    assert evaluation.severity == dg.AssetCheckSeverity.ERROR
+    failing = evaluation.metadata["failing_counts"].value
+    assert "expect_column_values_to_be_unique" in failing
+    sample = evaluation.metadata["failing_rows_sample"].value
+    assert "injected.csv" in sample and "42" in sample
+    materialized = {event.asset_key for event in result.get_asset_materialization_events()}
+    assert materialized == set()
+    assert query(copy, "select * from marts.fct_customer_months order by all") == marts_before
