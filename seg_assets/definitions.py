@@ -2,13 +2,13 @@
 
 import dagster as dg
 
-from seg_assets.defs.intermediate.assets import defs as intermediate_defs
+from seg_assets.defs.intermediate import assets as intermediate
 from seg_assets.defs.jobs import full_refresh_job
-from seg_assets.defs.marts.assets import defs as marts_defs
+from seg_assets.defs.marts import assets as marts
 from seg_assets.defs.quality.checks import suite_checks
 from seg_assets.defs.resources import default_resources
-from seg_assets.defs.sources.assets import defs as sources_defs
-from seg_assets.defs.staging.assets import defs as staging_defs
+from seg_assets.defs.sources import assets as sources
+from seg_assets.defs.staging import assets as staging
 from seg_assets.lib.errors import ModelDefinitionError
 
 
@@ -28,7 +28,7 @@ def _check_lineage(domain_defs: dg.Definitions) -> None:
 
 def build_definitions() -> dg.Definitions:
     """All assets, checks, jobs and resources; DuckDB allows one writer, so steps run in-process."""
-    domain_defs = dg.Definitions.merge(sources_defs, staging_defs, intermediate_defs, marts_defs)
+    domain_defs = dg.Definitions.merge(sources.defs, staging.defs, intermediate.defs, marts.defs)
     _check_lineage(domain_defs)
     asset_keys = [key for asset in domain_defs.assets or [] for key in asset.keys]
     return dg.Definitions.merge(

@@ -56,8 +56,10 @@ class RunProgress:
         elif event.event_type == dg.DagsterEventType.STEP_FAILURE:
             error = event.event_specific_data.error
             cause = error.cause or error
-            self.failures.append(f"{event.step_key}: {cause.message.strip()}")
-            print(f"      step failed: {event.step_key}: {cause.message.strip()}", flush=True)
+            # The message starts with the exception's qualified class name: keep only the text.
+            message = cause.message.strip().split(": ", 1)[-1]
+            self.failures.append(f"{event.step_key}: {message}")
+            print(f"      step failed: {event.step_key}: {message}", flush=True)
 
 
 def _run_tags(partition: str | None) -> dict[str, str]:
@@ -87,7 +89,12 @@ def run_full_refresh(partition: str | None) -> int:
         flush=True,
     )
     result = job.execute_in_process(
-        instance=instance, run_id=run_id, tags=tags, raise_on_error=False
+        # The progress lines replace Dagster's console log; the full log is in the run history.
+        run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+        instance=instance,
+        run_id=run_id,
+        tags=tags,
+        raise_on_error=False,
     )
     elapsed = time.monotonic() - progress.started
     if result.success and not progress.failures:

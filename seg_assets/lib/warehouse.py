@@ -33,11 +33,11 @@ def qualified_table(schema: str, table: str) -> str:
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     """Whether ``schema.table`` exists."""
-    found = con.execute(
+    [(found,)] = con.execute(
         "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
         [schema, table],
-    ).fetchone()
-    return bool(found and found[0])
+    ).fetchall()
+    return bool(found)
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[tuple[str, str]]:
@@ -60,5 +60,6 @@ def row_count(
 ) -> int:
     """Rows of an already validated ``schema.table``, optionally filtered by a bound predicate."""
     sql = f"select count(*) from {table}" + (f" where {where}" if where else "")
-    found = con.execute(sql, params or {}).fetchone()
-    return int(found[0]) if found else 0
+    # fetchall, not fetchone: DuckDB 2 keeps a partly fetched result open on the connection.
+    [(found,)] = con.execute(sql, params or {}).fetchall()
+    return int(found)

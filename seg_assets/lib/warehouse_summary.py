@@ -5,6 +5,7 @@ from pathlib import Path
 import duckdb
 
 from seg_assets.lib.table_preview import markdown_table
+from seg_assets.lib.warehouse import row_count
 
 _LAYERS = ("raw", "staging", "intermediate", "marts", "quarantine")
 
@@ -19,10 +20,7 @@ def table_row_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int
     ).fetchall()
     tables.sort(key=lambda item: (_LAYERS.index(item[0]), item[1]))
     # Names come from the catalog itself, so they are safe to quote as identifiers.
-    return [
-        (schema, name, con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0])
-        for schema, name in tables
-    ]
+    return [(schema, name, row_count(con, f'"{schema}"."{name}"')) for schema, name in tables]
 
 
 def quarantine_reasons(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]]:

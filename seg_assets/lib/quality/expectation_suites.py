@@ -83,7 +83,11 @@ def suite_columns(document: dict[str, Any]) -> list[str]:
 def _batch_definition() -> Any:
     import great_expectations as gx  # noqa: PLC0415 - slow import, only when validating
 
+    from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: PLC0415
+
     context = gx.get_context(mode="ephemeral")
+    # Progress bars would interleave with the run's own progress output.
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = context.data_sources.add_pandas("warehouse")
     return source.add_dataframe_asset("table").add_batch_definition_whole_dataframe("whole")
 

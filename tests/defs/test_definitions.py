@@ -1,0 +1,69 @@
+"""The code location loads as `dagster dev` loads it, with lineage from raw files to marts."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from seg_assets.definitions import _check_lineage, defs
+from seg_assets.lib.errors import ModelDefinitionError
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def test_workspace_loads_and_validates_with_the_dagster_cli(tmp_path):
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("dagster")), "definitions", "validate",
+         "-w", "workspace.yaml"],
+        cwd=PROJECT,
+        env={**os.environ, "DAGSTER_HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Validation successful" in result.stdout + result.stderr
+
+
+def test_lineage_runs_from_each_raw_file_to_the_customer_month_mart():
+    graph = defs.resolve_asset_graph()
+    mart = dg.AssetKey(["marts", "fct_customer_months"])
+    upstream = graph.get(mart).parent_keys
+    assert upstream == {dg.AssetKey(["marts", "fct_order_lines"])}
+    ancestors = graph.upstream_key_iterator(mart)
+    assert dg.AssetKey(["raw", "erp__order_lines"]) in set(ancestors)
+    assert graph.get(dg.AssetKey(["staging", "stg_erp__order_lines"])).parent_keys == {
+        dg.AssetKey(["raw", "erp__order_lines"]),
+        dg.AssetKey(["staging", "stg_erp__orders"]),
+        dg.AssetKey(["staging", "stg_erp__products"]),
+    }
+
+
+def test_every_asset_has_a_description_group_and_kind():
+    specs = list(defs.resolve_all_asset_specs())
+    assert len(specs) == 30
+    groups = {spec.group_name for spec in specs}
+    assert groups == {"sources", "staging", "intermediate", "marts"}
+    for spec in specs:
+        assert spec.description, spec.key
+        assert "duckdb" in spec.kinds, spec.key
+
+
+def test_only_month_facts_are_partitioned():
+    partitioned = {
+        spec.key.to_user_string()
+        for spec in defs.resolve_all_asset_specs()
+        if spec.partitions_def is not None
+    }
+    assert partitioned == {"marts/fct_order_lines", "marts/fct_customer_months"}
+
+
+def test_a_model_reading_an_unknown_table_fails_at_load_time():
+    @dg.asset(key=["marts", "fct_typo"], deps=[dg.AssetKey(["staging", "stg_erp__ordres"])])
+    def fct_typo() -> None: ...
+
+    with pytest.raises(ModelDefinitionError, match="staging/stg_erp__ordres"):
+        _check_lineage(dg.Definitions(assets=[fct_typo]))
