@@ -9,10 +9,10 @@ import duckdb
 import polars as pl
 import pytest
 
+from seg_assets.definitions import defs
 from seg_assets.defs.partitions import monthly_partitions
 from seg_assets.defs.resources import LandingFiles, warehouse_resource
 from seg_assets.defs.sources.assets import SOURCE_CONTRACTS
-from seg_assets.definitions import defs
 
 TINY_LANDING = Path(__file__).parent / "fixtures" / "tiny_landing"
 RANGE_START_TAG = "dagster/asset_partition_range_start"

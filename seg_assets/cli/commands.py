@@ -24,7 +24,7 @@ def generate(
     only_if_absent: bool = False,
 ) -> None:
     """Write the synthetic extracts to the landing folder and the truth beside them."""
-    from seg_assets.lib.generator import GeneratorSettings, generate_sources  # noqa: PLC0415
+    from seg_assets.lib.generator import GeneratorSettings, generate_sources
 
     landing = landing_dir()
     if only_if_absent and (landing / "manifest.json").exists():
@@ -44,7 +44,7 @@ def generate(
 def materialize(partition: str | None) -> int:
     """Run the full_refresh job in-process, printing each asset as it completes."""
     os.environ.setdefault("DAGSTER_HOME", str(dagster_home()))
-    from seg_assets.cli.progress import run_full_refresh  # noqa: PLC0415
+    from seg_assets.cli.progress import run_full_refresh
 
     return run_full_refresh(partition)
 
@@ -82,7 +82,10 @@ def ui(port: int) -> int:
         str(port),
     ]
     server = subprocess.Popen(
-        command, cwd=PROJECT_ROOT, env=env, start_new_session=True,
+        command,
+        cwd=PROJECT_ROOT,
+        env=env,
+        start_new_session=True,
         preexec_fn=_restore_default_signals,
     )
 
@@ -91,7 +94,11 @@ def ui(port: int) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    print(f"Dagster UI on http://localhost:{port} (warehouse {warehouse_path()}); Ctrl-C stops it")
+    print(
+        f"Dagster UI on http://localhost:{port} (warehouse {warehouse_path()}, process group"
+        f" {server.pid}); Ctrl-C stops it",
+        flush=True,
+    )
     status = server.wait()
     _stop_group(server.pid)
     return 0 if status in (0, -signal.SIGINT, 130) else status

@@ -5,8 +5,8 @@ import uuid
 
 import dagster as dg
 
-from seg_assets.defs.partitions import monthly_partitions
 from seg_assets.definitions import defs
+from seg_assets.defs.partitions import monthly_partitions
 from seg_assets.lib.errors import SegAssetsError
 
 RANGE_START_TAG = "dagster/asset_partition_range_start"

@@ -16,9 +16,7 @@ class LandingFiles(dg.ConfigurableResource):
 def warehouse_resource(database: str | None = None) -> DuckDBResource:
     """DuckDB resource on ``database`` (default: ``SEG_ASSETS_WAREHOUSE``), with memory limits."""
     target = database or str(warehouse_path())
-    return DuckDBResource(
-        database=target, connection_config=load_pipeline_settings().duckdb_config
-    )
+    return DuckDBResource(database=target, connection_config=load_pipeline_settings().duckdb_config)
 
 
 def default_resources() -> dict[str, object]:

@@ -60,7 +60,9 @@ def _model_asset(model: SqlModel, partitioned: bool) -> dg.AssetsDefinition:
             "routes_to_quarantine": QUARANTINE_RULE_COLUMN in model.sql,
         },
     )
-    def sql_model(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    def sql_model(
+        context: dg.AssetExecutionContext, duckdb: DuckDBResource
+    ) -> dg.MaterializeResult:
         window = month_window(context) if partitioned else None
         with duckdb.get_connection() as con:
             result = run_model(con, model, context.run_id, load_quarantine_rules(), window)

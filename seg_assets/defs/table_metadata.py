@@ -30,7 +30,8 @@ def table_metadata(
         [schema, table],
     ).fetchall()
     preview = con.execute(
-        f"select * from {qualified}" + (f" where {where}" if where else "")
+        f"select * from {qualified}"
+        + (f" where {where}" if where else "")
         + f" limit {PREVIEW_ROWS}",
         params or {},
     ).fetchall()

@@ -111,7 +111,9 @@ def _quarantine_rows(
             f"{model.path}: quarantine rule(s) {undocumented} are not described in"
             " config/quarantine_rules.yaml"
         )
-    con.execute("create or replace temp table quarantine_rule_reasons (rule varchar, reason varchar)")
+    con.execute(
+        "create or replace temp table quarantine_rule_reasons (rule varchar, reason varchar)"
+    )
     con.executemany("insert into quarantine_rule_reasons values (?, ?)", list(rule_reasons.items()))
     con.execute(
         f"""
@@ -171,7 +173,11 @@ def run_model(
         _write(con, kept, model.schema, model.name, model.partition_column, window)
         if quarantines:
             _write(
-                con, "model_quarantined", QUARANTINE_SCHEMA, model.name, model.partition_column,
+                con,
+                "model_quarantined",
+                QUARANTINE_SCHEMA,
+                model.name,
+                model.partition_column,
                 window,
             )
     result = ModelRunResult(

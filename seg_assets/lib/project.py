@@ -23,7 +23,7 @@ def landing_dir() -> Path:
 
 
 def truth_dir() -> Path:
-    """Folder of the generator's planted ground truth (``SEG_ASSETS_TRUTH``); never read by assets."""
+    """Folder of the planted ground truth (``SEG_ASSETS_TRUTH``); never read by assets."""
     return _path_from_env("SEG_ASSETS_TRUTH", PROJECT_ROOT / "data" / "truth")
 
 

@@ -62,7 +62,9 @@ def scan_landing_file(
     except pl.exceptions.NoDataError as error:
         raise SourceContractError(f"{where}: file is empty, expected a header row") from error
     except (pl.exceptions.ComputeError, OSError) as error:
-        raise SourceContractError(f"{where}: cannot be read as {contract.format}: {error}") from error
+        raise SourceContractError(
+            f"{where}: cannot be read as {contract.format}: {error}"
+        ) from error
     missing = [column for column in contract.column_names if column not in present]
     if missing:
         raise SourceContractError(
@@ -108,9 +110,12 @@ def load_raw_table(
     raw_table = qualified_table(RAW_SCHEMA, contract.name)
     quarantine_table = qualified_table(QUARANTINE_SCHEMA, contract.name)
     typed = ", ".join(
-        f"try_cast({column} as {column_type}) as {column}" for column, column_type in contract.columns
+        f"try_cast({column} as {column_type}) as {column}"
+        for column, column_type in contract.columns
     )
-    as_text = ", ".join(f"cast({column} as varchar) as {column}" for column in contract.column_names)
+    as_text = ", ".join(
+        f"cast({column} as varchar) as {column}" for column in contract.column_names
+    )
     con.register("landing_rows", rows)
     try:
         con.execute(

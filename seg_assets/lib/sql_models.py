@@ -132,5 +132,7 @@ def discover_models(sql_root: Path) -> list[SqlModel]:
     try:
         order = list(graph.static_order())
     except CycleError as error:
-        raise ModelDefinitionError(f"SQL models reference each other in a cycle: {error.args[1]}")
+        raise ModelDefinitionError(
+            f"SQL models reference each other in a cycle: {error.args[1]}"
+        ) from error
     return [models[table] for table in order if table in models]

@@ -56,6 +56,6 @@ def summary_text(database: Path) -> str:
         "Next: `make ui` opens the Dagster UI (lineage, checks, run history) at"
         " http://localhost:3000;",
         f"query the marts with DuckDB 2.x: duckdb -readonly {database}"
-        " \"select * from marts.fct_customer_months limit 10\"",
+        ' "select * from marts.fct_customer_months limit 10"',
     ]
     return "\n".join(lines)

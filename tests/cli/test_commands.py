@@ -17,9 +17,7 @@ def _run(args: list[str], tmp_path: Path, landing: Path) -> subprocess.Completed
         "SEG_ASSETS_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
         "DAGSTER_HOME": str(tmp_path / "dagster_home"),
     }
-    return subprocess.run(
-        [SEG_ASSETS, *args], env=env, capture_output=True, text=True, timeout=300
-    )
+    return subprocess.run([SEG_ASSETS, *args], env=env, capture_output=True, text=True, timeout=300)
 
 
 def test_materialize_reports_each_asset_and_summary_lists_tables(tmp_path):

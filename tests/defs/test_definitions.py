@@ -16,8 +16,13 @@ PROJECT = Path(__file__).resolve().parents[2]
 
 def test_workspace_loads_and_validates_with_the_dagster_cli(tmp_path):
     result = subprocess.run(
-        [str(Path(sys.executable).with_name("dagster")), "definitions", "validate",
-         "-w", "workspace.yaml"],
+        [
+            str(Path(sys.executable).with_name("dagster")),
+            "definitions",
+            "validate",
+            "-w",
+            "workspace.yaml",
+        ],
         cwd=PROJECT,
         env={**os.environ, "DAGSTER_HOME": str(tmp_path)},
         capture_output=True,

@@ -38,6 +38,7 @@ def test_order_line_fact_matches_hand_computation(tiny_warehouse):
         from marts.fct_order_lines order by order_line_id
         """,
     )
+    # fmt: off
     assert rows == [
         ("OL1", "C000001", date(2024, 11, 1), 10, 10, Decimal("100.00"), Decimal("100.00"),
          Decimal("60.00"), Decimal("9.09"), False, date(2024, 11, 8), True),
@@ -46,6 +47,7 @@ def test_order_line_fact_matches_hand_computation(tiny_warehouse):
         ("OL3", "C000002", date(2024, 12, 1), 3, 2, Decimal("28.50"), Decimal("19.00"),
          Decimal("12.00"), None, True, None, False),
     ]
+    # fmt: on
 
 
 def test_customer_month_mart_matches_hand_computation(tiny_warehouse):
@@ -59,12 +61,14 @@ def test_customer_month_mart_matches_hand_computation(tiny_warehouse):
         from marts.fct_customer_months order by customer_id
         """,
     )
+    # fmt: off
     assert rows == [
         ("C000001", date(2024, 11, 1), 1, 2, 14, 14, Decimal("120.00"), Decimal("120.00"),
          Decimal("72.00"), Decimal("10.00"), 0),
         ("C000002", date(2024, 12, 1), 1, 1, 3, 2, Decimal("28.50"), Decimal("19.00"),
          Decimal("12.00"), Decimal("0.00"), 1),
     ]
+    # fmt: on
 
 
 def test_bad_rows_are_quarantined_with_rule_reason_and_source_row(tiny_warehouse):
@@ -75,8 +79,13 @@ def test_bad_rows_are_quarantined_with_rule_reason_and_source_row(tiny_warehouse
         " from quarantine.erp__order_lines",
     )
     assert raw == [
-        ("OL6", str(landing / "erp" / "order_lines.csv"), 7, "invalid_type",
-         "promised_date='N/A' is not a valid DATE"),
+        (
+            "OL6",
+            str(landing / "erp" / "order_lines.csv"),
+            7,
+            "invalid_type",
+            "promised_date='N/A' is not a valid DATE",
+        ),
     ]
     staged = query(
         database,

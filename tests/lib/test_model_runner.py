@@ -102,7 +102,9 @@ def test_an_undocumented_quarantine_rule_is_refused(con, tmp_path):
 
 
 def test_a_failing_model_leaves_the_published_table_intact(con, tmp_path):
-    whole = "with\nevents as (\n    select * from staging.events\n)\nselect id, amount from events\n"
+    whole = (
+        "with\nevents as (\n    select * from staging.events\n)\nselect id, amount from events\n"
+    )
     run_model(con, _model(tmp_path, "dim_events", whole), "r", RULES)
     before = con.execute("select * from marts.dim_events order by id").fetchall()
     failing = _model(tmp_path, "dim_events", whole.replace("amount from", "error('boom') from"))

@@ -30,7 +30,9 @@ def _outcome_metadata(outcome: SuiteOutcome) -> dict[str, object]:
             )
         ),
         "failing_rows_sample": dg.MetadataValue.md(
-            markdown_table(sample_columns, [[row.get(c) for c in sample_columns] for row in samples])
+            markdown_table(
+                sample_columns, [[row.get(c) for c in sample_columns] for row in samples]
+            )
             if samples
             else "no failing rows"
         ),

@@ -81,9 +81,8 @@ def suite_columns(document: dict[str, Any]) -> list[str]:
 
 @cache
 def _batch_definition() -> Any:
-    import great_expectations as gx  # noqa: PLC0415 - slow import, only when validating
-
-    from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: PLC0415
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
     # Progress bars would interleave with the run's own progress output.
@@ -101,9 +100,7 @@ def _plain(value: Any) -> Any:
     return value if isinstance(value, int | float | str | bool | type(None)) else str(value)
 
 
-def validate_table(
-    con: duckdb.DuckDBPyConnection, table: str, suite_path: Path
-) -> SuiteOutcome:
+def validate_table(con: duckdb.DuckDBPyConnection, table: str, suite_path: Path) -> SuiteOutcome:
     """Validate the validated ``schema.table`` against the suite in ``suite_path``.
 
     Parameters
@@ -115,7 +112,7 @@ def validate_table(
     suite_path
         The suite's JSON file.
     """
-    import great_expectations as gx  # noqa: PLC0415 - slow import, only when validating
+    import great_expectations as gx
 
     document = read_suite_document(suite_path)
     schema, name = table.split(".")
@@ -135,13 +132,17 @@ def validate_table(
     selected = ", ".join(dict.fromkeys(needed + trace))
     frame = con.execute(f"select {selected} from {table}").df()
     suite = gx.ExpectationSuite(**document)
-    result = _batch_definition().get_batch(batch_parameters={"dataframe": frame}).validate(
-        suite,
-        result_format={
-            "result_format": "SUMMARY",
-            "unexpected_index_column_names": trace,
-            "partial_unexpected_count": SAMPLE_SIZE,
-        },
+    result = (
+        _batch_definition()
+        .get_batch(batch_parameters={"dataframe": frame})
+        .validate(
+            suite,
+            result_format={
+                "result_format": "SUMMARY",
+                "unexpected_index_column_names": trace,
+                "partial_unexpected_count": SAMPLE_SIZE,
+            },
+        )
     )
     outcomes = [
         ExpectationOutcome(
