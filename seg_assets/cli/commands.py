@@ -24,21 +24,31 @@ def generate(
     only_if_absent: bool = False,
 ) -> None:
     """Write the synthetic extracts to the landing folder and the truth beside them."""
-    from seg_assets.lib.generator import GeneratorSettings, generate_sources
+    from seg_assets.lib.generator import GeneratorSettings
+    from seg_assets.lib.generator import generate as generate_sources
+    from seg_assets.lib.generator.pipeline import default_sources_path, frame_summary
+    from seg_assets.lib.source_contracts import load_source_contracts
 
     landing = landing_dir()
-    if only_if_absent and (landing / "manifest.json").exists():
-        print(f"Sources already in {landing} (make clean to regenerate)")
+    contracts = load_source_contracts(default_sources_path())
+    if only_if_absent and all(c.landing_file(landing).exists() for c in contracts.values()):
+        print(f"Sources already in {landing}; `make clean` regenerates them")
         return
-    settings = GeneratorSettings.from_yaml(config_dir() / "generator.yaml").with_overrides(
-        customers=customers, months=months, order_lines=order_lines, seed=seed
+    overrides = {"customers": customers, "months": months, "order_lines": order_lines, "seed": seed}
+    settings = GeneratorSettings.from_yaml(
+        config_dir() / "generator.yaml",
+        **{name: value for name, value in overrides.items() if value is not None},
     )
     print(
         f"Generating {settings.customers:,} customers, {settings.months} months,"
-        f" ~{settings.order_lines:,} order lines (seed {settings.seed}) into {landing}"
+        f" ~{settings.order_lines:,} order lines (seed {settings.seed}) into {landing}",
+        flush=True,
     )
-    report = generate_sources(settings, landing, truth_dir())
-    print(report.describe())
+    report = generate_sources(settings, landing, truth_dir(), contracts=contracts)
+    for source, rows, size in frame_summary(report).iter_rows():
+        print(f"  {source:<28} {rows:>10,} rows {size / 1e6:>8.1f} MB")
+    print(f"  planted faults: {', '.join(f'{k} {v:,}' for k, v in report.fault_counts.items())}")
+    print(f"Generated in {report.elapsed_seconds:.1f}s; ground truth in {truth_dir()}")
 
 
 def materialize(partition: str | None) -> int:

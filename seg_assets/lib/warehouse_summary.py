@@ -46,7 +46,11 @@ def summary_text(database: Path) -> str:
     lines = [
         f"Warehouse {database} ({database.stat().st_size / 1e6:.1f} MB)",
         "",
-        markdown_table(["schema", "table", "rows"], [[s, t, f"{n:,}"] for s, t, n in counts]),
+        # Empty quarantine tables are the good news; list only the ones holding rows.
+        markdown_table(
+            ["schema", "table", "rows"],
+            [[s, t, f"{n:,}"] for s, t, n in counts if s != "quarantine" or n],
+        ),
         "",
         "Quarantined rows by rule:",
         markdown_table(["table", "rule", "rows"], [[t, r, f"{n:,}"] for t, r, n in reasons])

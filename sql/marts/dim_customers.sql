@@ -7,19 +7,7 @@ customers as (
 ),
 
 final as (
-    select
-        customer_id,
-        customer_match_key,
-        customer_name,
-        tax_id,
-        street,
-        city,
-        postcode,
-        country,
-        region,
-        parent_customer_id,
-        customer_since,
-        payment_terms_days,
+    select * exclude (_source_file, _source_row)
     from customers
 )
 

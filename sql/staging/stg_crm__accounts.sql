@@ -31,21 +31,7 @@ cleaned as (
 
 final as (
     select
-        account_id,
-        account_name,
-        tax_id,
-        street,
-        city,
-        postcode,
-        country,
-        phone,
-        email_domain,
-        industry,
-        parent_company_name,
-        erp_customer_ref,
-        created_on,
-        _source_file,
-        _source_row,
+        * exclude (occurrence),
         case
             when account_id is null or account_id = '' then 'missing_key'
             when occurrence > 1 then 'duplicate_key'

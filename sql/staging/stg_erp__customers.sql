@@ -38,20 +38,7 @@ keyed as (
 
 final as (
     select
-        customer_id,
-        customer_match_key,
-        customer_name,
-        tax_id,
-        street,
-        city,
-        postcode,
-        country,
-        region,
-        parent_customer_id,
-        customer_since,
-        payment_terms_days,
-        _source_file,
-        _source_row,
+        * exclude (occurrence),
         case
             when customer_id is null or customer_id = '' then 'missing_key'
             when occurrence > 1 then 'duplicate_key'

@@ -33,15 +33,7 @@ cleaned as (
 
 final as (
     select
-        cleaned.order_line_id,
-        cleaned.order_id,
-        cleaned.line_number,
-        cleaned.product_id,
-        cleaned.quantity_ordered,
-        cleaned.unit_price,
-        cleaned.promised_date,
-        cleaned._source_file,
-        cleaned._source_row,
+        cleaned.* exclude (occurrence),
         case
             when cleaned.order_line_id is null or cleaned.order_line_id = '' then 'missing_key'
             when cleaned.occurrence > 1 then 'duplicate_key'

@@ -19,7 +19,9 @@ cleaned as (
         customer_id as source_customer_id,
         upper(trim(customer_id)) as customer_id_upper,
         order_date,
+        cast(date_trunc('month', order_date) as date) as order_month,
         requested_delivery_date,
+        coalesce(requested_delivery_date < order_date, false) as is_requested_before_order,
         upper(trim(channel)) as channel,
         upper(trim(currency)) as currency,
         _source_file,
@@ -43,17 +45,7 @@ matched as (
 
 final as (
     select
-        order_id,
-        customer_id,
-        source_customer_id,
-        order_date,
-        cast(date_trunc('month', order_date) as date) as order_month,
-        requested_delivery_date,
-        coalesce(requested_delivery_date < order_date, false) as is_requested_before_order,
-        channel,
-        currency,
-        _source_file,
-        _source_row,
+        * exclude (occurrence, customer_id_upper),
         case
             when order_id is null or order_id = '' then 'missing_key'
             when occurrence > 1 then 'duplicate_key'

@@ -25,16 +25,7 @@ cleaned as (
 
 final as (
     select
-        product_id,
-        product_name,
-        category,
-        unit_price,
-        unit_cost,
-        unit_weight_kg,
-        units_per_pallet,
-        launched_on,
-        _source_file,
-        _source_row,
+        * exclude (occurrence),
         case
             when product_id is null or product_id = '' then 'missing_key'
             when occurrence > 1 then 'duplicate_key'

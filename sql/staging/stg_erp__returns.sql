@@ -29,15 +29,7 @@ cleaned as (
 
 final as (
     select
-        cleaned.return_id,
-        cleaned.order_line_id,
-        cleaned.source_customer_id,
-        cleaned.return_date,
-        cleaned.quantity_returned,
-        cleaned.reason_code,
-        cleaned.credit_amount,
-        cleaned._source_file,
-        cleaned._source_row,
+        cleaned.* exclude (occurrence),
         case
             when cleaned.return_id is null or cleaned.return_id = '' then 'missing_key'
             when cleaned.occurrence > 1 then 'duplicate_key'

@@ -23,14 +23,7 @@ cleaned as (
 
 final as (
     select
-        billing_account_id,
-        billing_name,
-        tax_id,
-        city,
-        postcode,
-        country,
-        _source_file,
-        _source_row,
+        * exclude (occurrence),
         case
             when billing_account_id is null or billing_account_id = '' then 'missing_key'
             when occurrence > 1 then 'duplicate_key'

@@ -23,13 +23,7 @@ cleaned as (
 
 final as (
     select
-        cost_pool_id,
-        cost_month,
-        cost_pool,
-        amount,
-        currency,
-        _source_file,
-        _source_row,
+        * exclude (occurrence),
         case
             when cost_pool_id is null or cost_pool_id = '' then 'missing_key'
             when occurrence > 1 then 'duplicate_key'

@@ -14,6 +14,7 @@ cleaned as (
         invoice_date,
         due_date,
         payment_date,
+        payment_date is null as is_open,
         amount,
         upper(trim(currency)) as currency,
         _source_file,
@@ -25,17 +26,7 @@ cleaned as (
 
 final as (
     select
-        invoice_id,
-        billing_account_id,
-        order_id,
-        invoice_date,
-        due_date,
-        payment_date,
-        payment_date is null as is_open,
-        amount,
-        currency,
-        _source_file,
-        _source_row,
+        * exclude (occurrence),
         case
             when invoice_id is null or invoice_id = '' then 'missing_key'
             when occurrence > 1 then 'duplicate_key'

@@ -25,12 +25,7 @@ cleaned as (
 
 final as (
     select
-        cleaned.shipment_line_id,
-        cleaned.shipment_id,
-        cleaned.order_line_id,
-        cleaned.quantity_shipped,
-        cleaned._source_file,
-        cleaned._source_row,
+        cleaned.* exclude (occurrence),
         case
             when cleaned.shipment_line_id is null or cleaned.shipment_line_id = ''
                 then 'missing_key'

@@ -19,9 +19,12 @@ cleaned as (
         upper(trim(destination_country)) as destination_country,
         distance_km,
         ship_date,
+        case when delivery_date >= ship_date then delivery_date end as delivery_date,
         delivery_date as source_delivery_date,
+        coalesce(delivery_date < ship_date, false) as is_delivery_before_ship,
         weight_kg,
         freight_cost,
+        freight_cost is null as is_freight_cost_missing,
         upper(trim(currency)) as currency,
         _source_file,
         _source_row,
@@ -32,25 +35,7 @@ cleaned as (
 
 final as (
     select
-        shipment_id,
-        order_id,
-        carrier,
-        mode,
-        origin_warehouse_id,
-        destination_postcode,
-        destination_country,
-        distance_km,
-        ship_date,
-        case when source_delivery_date >= ship_date then source_delivery_date end
-            as delivery_date,
-        source_delivery_date,
-        coalesce(source_delivery_date < ship_date, false) as is_delivery_before_ship,
-        weight_kg,
-        freight_cost,
-        freight_cost is null as is_freight_cost_missing,
-        currency,
-        _source_file,
-        _source_row,
+        * exclude (occurrence),
         case
             when shipment_id is null or shipment_id = '' then 'missing_key'
             when occurrence > 1 then 'duplicate_key'

@@ -27,17 +27,7 @@ cleaned as (
 
 final as (
     select
-        activity_id,
-        warehouse_id,
-        activity_type,
-        order_id,
-        order_line_id,
-        shipment_id,
-        units,
-        activity_ts,
-        labor_minutes,
-        _source_file,
-        _source_row,
+        * exclude (occurrence),
         case
             when activity_id is null or activity_id = '' then 'missing_key'
             when occurrence > 1 then 'duplicate_key'

@@ -22,13 +22,7 @@ cleaned as (
 
 final as (
     select
-        storage_id,
-        storage_month,
-        warehouse_id,
-        source_customer_id,
-        pallet_days,
-        _source_file,
-        _source_row,
+        * exclude (occurrence),
         case
             when storage_id is null or storage_id = '' then 'missing_key'
             when occurrence > 1 then 'duplicate_key'

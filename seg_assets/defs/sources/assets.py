@@ -6,6 +6,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from seg_assets.defs.resources import LandingFiles
+from seg_assets.defs.row_conservation import rows_conserved_result
 from seg_assets.defs.table_metadata import table_metadata
 from seg_assets.lib.project import config_dir
 from seg_assets.lib.raw_loading import (
@@ -79,15 +80,7 @@ def _row_conservation_check(contract: SourceContract) -> dg.AssetChecksDefinitio
         with duckdb.get_connection() as con:
             loaded = row_count(con, f"{RAW_SCHEMA}.{contract.name}")
             quarantined = row_count(con, f"{QUARANTINE_SCHEMA}.{contract.name}")
-        return dg.AssetCheckResult(
-            passed=rows_in_file == loaded + quarantined,
-            metadata={
-                "rows_in_file": rows_in_file,
-                "rows_loaded": loaded,
-                "rows_quarantined": quarantined,
-                "rows_unaccounted": rows_in_file - loaded - quarantined,
-            },
-        )
+        return rows_conserved_result(rows_in_file, loaded, quarantined)
 
     return rows_conserved
 

@@ -3,6 +3,7 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from seg_assets.defs.row_conservation import rows_conserved_result
 from seg_assets.defs.sql_model_assets import model_asset_key, model_assets, models_in_schema
 from seg_assets.lib.model_runner import QUARANTINE_SCHEMA
 from seg_assets.lib.raw_loading import RAW_SCHEMA
@@ -33,15 +34,7 @@ def _rows_conserved_check(model: SqlModel) -> dg.AssetChecksDefinition:
                 if table_exists(con, QUARANTINE_SCHEMA, model.name)
                 else 0
             )
-        return dg.AssetCheckResult(
-            passed=rows_in == kept + quarantined,
-            metadata={
-                "rows_in": rows_in,
-                "rows_kept": kept,
-                "rows_quarantined": quarantined,
-                "rows_unaccounted": rows_in - kept - quarantined,
-            },
-        )
+        return rows_conserved_result(rows_in, kept, quarantined)
 
     return rows_conserved
 

@@ -1,0 +1,182 @@
+"""The pipeline on a small generated data set: checks pass, totals reconcile with the landing
+files, planted faults land in quarantine with the right rules, and month reruns are exact."""
+
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import polars as pl
+import pytest
+from conftest import one_month_tags, query, run_pipeline
+
+from seg_assets.lib.generator import GeneratorSettings, generate
+from seg_assets.lib.project import config_dir
+
+MONTH = "2025-01-01"
+MONTH_FACTS = dg.AssetSelection.assets(
+    dg.AssetKey(["marts", "fct_order_lines"]), dg.AssetKey(["marts", "fct_customer_months"])
+)
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """300 customers over 6 months, fully materialized once; tests must only read it."""
+    root = tmp_path_factory.mktemp("generated")
+    settings = GeneratorSettings.from_yaml(
+        config_dir() / "generator.yaml", customers=300, months=6, order_lines=20_000
+    )
+    generate(settings, root / "landing", root / "truth")
+    database = root / "warehouse.duckdb"
+    result = run_pipeline(database, root / "landing")
+    return {
+        "database": database,
+        "landing": root / "landing",
+        "truth": root / "truth",
+        "result": result,
+    }
+
+
+def test_every_asset_materializes_and_every_check_passes(generated):
+    result = generated["result"]
+    materialized = {event.asset_key for event in result.get_asset_materialization_events()}
+    assert len(materialized) == 30
+    evaluations = result.get_asset_check_evaluations()
+    assert len(evaluations) == 27
+    assert [e.asset_key for e in evaluations if not e.passed] == []
+
+
+def _file_order_line_totals(landing: Path) -> tuple[int, int, Decimal]:
+    lines = pl.read_csv(landing / "erp" / "order_lines.csv", infer_schema=False)
+    parsed = lines.select(
+        pl.col("quantity_ordered").cast(pl.Int64),
+        pl.col("unit_price").cast(pl.Decimal(18, 2)),
+    )
+    revenue = parsed.select((pl.col("quantity_ordered") * pl.col("unit_price")).sum()).item()
+    return lines.height, int(parsed["quantity_ordered"].sum()), Decimal(revenue)
+
+
+def test_mart_totals_reconcile_with_the_landing_file(generated):
+    database = generated["database"]
+    rows_in_file, units_in_file, revenue_in_file = _file_order_line_totals(generated["landing"])
+    [(mart_lines, mart_units, mart_revenue)] = query(
+        database,
+        "select sum(order_lines), sum(ordered_units), sum(ordered_revenue)"
+        " from marts.fct_customer_months",
+    )
+    [(staged_out, staged_units, staged_revenue)] = query(
+        database,
+        "select count(*), coalesce(sum(quantity_ordered), 0),"
+        " coalesce(sum(quantity_ordered * unit_price), 0) from quarantine.stg_erp__order_lines",
+    )
+    [(raw_out, raw_units, raw_revenue)] = query(
+        database,
+        "select count(*), coalesce(sum(cast(quantity_ordered as integer)), 0),"
+        " coalesce(sum(cast(quantity_ordered as integer) * cast(unit_price as decimal(18, 2))), 0)"
+        " from quarantine.erp__order_lines",
+    )
+    assert mart_lines > 0.9 * rows_in_file
+    assert rows_in_file == mart_lines + staged_out + raw_out
+    assert units_in_file == mart_units + staged_units + raw_units
+    assert revenue_in_file == mart_revenue + staged_revenue + raw_revenue
+
+
+def test_shipped_units_in_the_mart_match_the_tms_file(generated):
+    shipment_lines = pl.read_parquet(generated["landing"] / "tms" / "shipment_lines.parquet")
+    kept_lines = pl.DataFrame(
+        query(generated["database"], "select order_line_id from marts.fct_order_lines"),
+        schema=["order_line_id"],
+        orient="row",
+    )
+    shipped_in_file = shipment_lines.join(kept_lines, on="order_line_id")["quantity_shipped"].sum()
+    [(shipped_in_mart,)] = query(
+        generated["database"], "select sum(shipped_units) from marts.fct_customer_months"
+    )
+    assert shipped_in_mart == shipped_in_file
+
+
+def _planted(truth: Path, fault: str) -> list[int]:
+    faults = pl.read_csv(truth / "planted_faults.csv")
+    return sorted(faults.filter(pl.col("fault") == fault)["source_row"].to_list())
+
+
+@pytest.mark.parametrize(
+    ("fault", "table", "rule"),
+    [
+        ("duplicate_order_line", "stg_erp__order_lines", "duplicate_key"),
+        ("nonpositive_quantity", "stg_erp__order_lines", "nonpositive_quantity"),
+        ("unparseable_promised_date", "erp__order_lines", "invalid_type"),
+        ("unknown_customer_id", "stg_erp__orders", "unknown_customer"),
+        ("missing_order_date", "stg_erp__orders", "missing_order_date"),
+    ],
+)
+def test_planted_row_faults_are_quarantined_by_the_right_rule(generated, fault, table, rule):
+    planted = _planted(generated["truth"], fault)
+    quarantined = [
+        row
+        for (row,) in query(
+            generated["database"],
+            f"select _source_row from quarantine.{table} where quarantine_rule = ? order by 1",
+            [rule],
+        )
+    ]
+    assert planted, f"no {fault} planted at this scale"
+    assert quarantined == planted
+
+
+@pytest.mark.parametrize(
+    ("fault", "flag"),
+    [
+        ("missing_freight_cost", "is_freight_cost_missing"),
+        ("delivery_before_ship", "is_delivery_before_ship"),
+    ],
+)
+def test_planted_suspect_values_are_kept_and_flagged(generated, fault, flag):
+    flagged = [
+        row
+        for (row,) in query(
+            generated["database"],
+            f"select _source_row from staging.stg_tms__shipments where {flag} order by 1",
+        )
+    ]
+    assert flagged == _planted(generated["truth"], fault)
+
+
+def test_sloppy_customer_ids_resolve_to_the_master(generated):
+    planted = set(_planted(generated["truth"], "inconsistent_customer_id_format"))
+    resolved = {
+        row
+        for (row,) in query(
+            generated["database"],
+            "select _source_row from staging.stg_erp__orders"
+            " where customer_id <> source_customer_id",
+        )
+    }
+    assert planted and planted <= resolved
+
+
+def test_rerunning_a_month_rewrites_only_that_month(generated, tmp_path):
+    database = tmp_path / "warehouse.duckdb"
+    shutil.copy(generated["database"], database)
+    facts = "select * from marts.fct_customer_months order by all"
+    before = query(database, facts)
+    with duckdb.connect(str(database)) as con:
+        # Tamper with one row inside the month and one outside: only the first is rebuilt.
+        con.execute(
+            "update marts.fct_customer_months set orders = -1 where order_month = ?", [MONTH]
+        )
+        con.execute(
+            "update marts.fct_customer_months set orders = -2 where order_month = ?", ["2025-02-01"]
+        )
+    run_pipeline(database, generated["landing"], tags=one_month_tags(MONTH), selection=MONTH_FACTS)
+    after = query(database, facts)
+    assert query(database, "select count(*) from marts.fct_customer_months where orders = -1") == [
+        (0,)
+    ]
+    [(tampered_elsewhere,)] = query(
+        database, "select count(*) from marts.fct_customer_months where orders = -2"
+    )
+    assert tampered_elsewhere > 0
+    restore = [row for row in before if str(row[1]) != "2025-02-01"]
+    assert [row for row in after if str(row[1]) != "2025-02-01"] == restore
