@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed-stamp
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: demo test ui lint clean distclean
+BENCH_ARGS ?= --scale 1m 10m --repeat 3 --series
+
+.PHONY: demo test bench ui lint clean distclean
 
 $(INSTALLED): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +21,10 @@ demo: $(INSTALLED)
 ## test: install and run the test suite (slow scale tests excluded; see benchmarks)
 test: $(INSTALLED)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+## bench: generate cached data sets and measure full/partition refreshes vs bare DuckDB and pandas
+bench: $(INSTALLED)
+	$(BIN)/seg-assets bench $(BENCH_ARGS)
 
 ## ui: start the Dagster UI on the same warehouse and run history (Ctrl-C stops it)
 ui: $(INSTALLED)

@@ -1,9 +1,11 @@
-"""Command line: ``seg-assets generate | materialize | summary | demo | ui``."""
+"""Command line: ``seg-assets generate | materialize | summary | demo | bench | ui``."""
 
 import argparse
 import sys
 from collections.abc import Sequence
 
+from seg_assets.bench.__main__ import add_arguments as add_bench_arguments
+from seg_assets.bench.__main__ import run as run_bench
 from seg_assets.cli.commands import generate, materialize, summary, ui
 from seg_assets.lib.errors import SegAssetsError
 
@@ -27,6 +29,8 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("summary", help="print the warehouse's tables and row counts")
     demo = commands.add_parser("demo", help="generate (if absent), materialize, summarize")
     demo.add_argument("--regenerate", action="store_true", help="regenerate the sources")
+    bench_parser = commands.add_parser("bench", help="measure refreshes at scale (make bench)")
+    add_bench_arguments(bench_parser)
     ui_parser = commands.add_parser("ui", help="start the Dagster UI on the warehouse")
     ui_parser.add_argument("--port", type=int, default=3000)
     return parser
@@ -47,6 +51,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             status = materialize(None)
             summary()
             return status
+        elif args.command == "bench":
+            return run_bench(args)
         elif args.command == "ui":
             return ui(args.port)
     except SegAssetsError as error:

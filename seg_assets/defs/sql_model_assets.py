@@ -13,7 +13,7 @@ from dagster_duckdb import DuckDBResource
 
 from seg_assets.defs.partitions import month_window, monthly_partitions
 from seg_assets.defs.table_metadata import table_metadata
-from seg_assets.lib.model_runner import QUARANTINE_RULE_COLUMN, run_model
+from seg_assets.lib.model_runner import run_model
 from seg_assets.lib.pipeline_settings import load_quarantine_rules
 from seg_assets.lib.project import PROJECT_ROOT, sql_dir
 from seg_assets.lib.sql_models import SqlModel, discover_models
@@ -57,7 +57,7 @@ def _model_asset(model: SqlModel, partitioned: bool) -> dg.AssetsDefinition:
         backfill_policy=dg.BackfillPolicy.single_run() if partitioned else None,
         metadata={
             "sql_file": str(model.path.relative_to(PROJECT_ROOT)),
-            "routes_to_quarantine": QUARANTINE_RULE_COLUMN in model.sql,
+            "routes_to_quarantine": model.routes_to_quarantine,
         },
     )
     def sql_model(

@@ -13,7 +13,7 @@ from datetime import date
 import duckdb
 
 from seg_assets.lib.errors import ModelDefinitionError, PartitionWriteError
-from seg_assets.lib.sql_models import SqlModel
+from seg_assets.lib.sql_models import QUARANTINE_RULE_COLUMN, SqlModel
 from seg_assets.lib.warehouse import (
     ensure_schema,
     qualified_table,
@@ -24,7 +24,6 @@ from seg_assets.lib.warehouse import (
 )
 
 QUARANTINE_SCHEMA = "quarantine"
-QUARANTINE_RULE_COLUMN = "quarantine_rule"
 
 
 @dataclass(frozen=True)
@@ -49,27 +48,47 @@ class ModelRunResult:
     rows_in_table: int
 
 
-def _columns_of(con: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, str]]:
-    return [(row[0], row[1]) for row in con.execute(f"describe {relation}").fetchall()]
+_KEPT_ROWS = f"""(
+    select * exclude ({QUARANTINE_RULE_COLUMN})
+    from model_result
+    where {QUARANTINE_RULE_COLUMN} is null
+)"""
+_QUARANTINED_ROWS = f"""(
+    select
+        model_result.*,
+        quarantine_rule_reasons.reason as quarantine_reason,
+        quarantine_rule_reasons.run_id,
+        current_timestamp as quarantined_at,
+    from model_result
+    inner join quarantine_rule_reasons
+        on model_result.{QUARANTINE_RULE_COLUMN} = quarantine_rule_reasons.rule
+)"""
+
+
+def _columns_of(con: duckdb.DuckDBPyConnection, rows: str) -> list[tuple[str, str]]:
+    return [(row[0], row[1]) for row in con.execute(f"describe select * from {rows}").fetchall()]
 
 
 def _write(
     con: duckdb.DuckDBPyConnection,
-    source: str,
+    rows: str,
     schema: str,
     name: str,
     partition_column: str | None,
     window: MonthWindow | None,
-) -> None:
-    """Publish temp table ``source`` as ``schema.name``, whole or one month window."""
+) -> int:
+    """Publish ``rows`` (a table or subquery) as ``schema.name``, whole or one month window.
+
+    Returns the number of rows written.
+    """
     target = qualified_table(schema, name)
     ensure_schema(con, schema)
     if partition_column is None or window is None:
-        con.execute(f"create or replace table {target} as select * from {source}")
-        return
+        con.execute(f"create or replace table {target} as select * from {rows}")
+        return row_count(con, target)
     outside = row_count(
         con,
-        source,
+        rows,
         f"{partition_column} is null or {partition_column} < $month_start"
         f" or {partition_column} >= $month_end",
         window.as_parameters(),
@@ -80,8 +99,8 @@ def _write(
             f" [{window.start}, {window.end}); a partitioned model must filter on its window"
         )
     if not table_exists(con, schema, name):
-        con.execute(f"create table {target} as select * from {source} with no data")
-    elif table_columns(con, schema, name) != _columns_of(con, source):
+        con.execute(f"create table {target} as select * from {rows} with no data")
+    elif table_columns(con, schema, name) != _columns_of(con, rows):
         raise ModelDefinitionError(
             f"{target}: the model's columns changed since the table was built; drop the table"
             " (or run `make clean`) and rebuild all partitions"
@@ -91,13 +110,14 @@ def _write(
         f" and {partition_column} < $month_end",
         window.as_parameters(),
     )
-    con.execute(f"insert into {target} select * from {source}")
+    [(written,)] = con.execute(f"insert into {target} select * from {rows}").fetchall()
+    return int(written)
 
 
-def _quarantine_rows(
+def _prepare_quarantine(
     con: duckdb.DuckDBPyConnection, model: SqlModel, rule_reasons: Mapping[str, str], run_id: str
 ) -> None:
-    """Split ``model_result`` into ``model_kept`` and ``model_quarantined`` (with reasons)."""
+    """Check every rule in ``model_result`` is documented; stage the reasons for the join."""
     rules = {
         rule
         for (rule,) in con.execute(
@@ -112,30 +132,12 @@ def _quarantine_rows(
             " config/quarantine_rules.yaml"
         )
     con.execute(
-        "create or replace temp table quarantine_rule_reasons (rule varchar, reason varchar)"
+        "create or replace temp table quarantine_rule_reasons"
+        " (rule varchar, reason varchar, run_id varchar)"
     )
-    con.executemany("insert into quarantine_rule_reasons values (?, ?)", list(rule_reasons.items()))
-    con.execute(
-        f"""
-        create or replace temp table model_kept as
-        select * exclude ({QUARANTINE_RULE_COLUMN})
-        from model_result
-        where {QUARANTINE_RULE_COLUMN} is null
-        """
-    )
-    con.execute(
-        f"""
-        create or replace temp table model_quarantined as
-        select
-            model_result.*,
-            quarantine_rule_reasons.reason as quarantine_reason,
-            $run_id as run_id,
-            current_timestamp as quarantined_at
-        from model_result
-        inner join quarantine_rule_reasons
-            on model_result.{QUARANTINE_RULE_COLUMN} = quarantine_rule_reasons.rule
-        """,
-        {"run_id": run_id},
+    con.executemany(
+        "insert into quarantine_rule_reasons values (?, ?, ?)",
+        [(rule, reason, run_id) for rule, reason in rule_reasons.items()],
     )
 
 
@@ -165,27 +167,33 @@ def run_model(
         raise ModelDefinitionError(f"{model.table} is partitioned: give it a month window")
     parameters = window.as_parameters() if model.partition_column and window else {}
     con.execute(f"create or replace temp table model_result as\n{model.sql}", parameters)
-    quarantines = QUARANTINE_RULE_COLUMN in dict(_columns_of(con, "model_result"))
+    quarantines = model.routes_to_quarantine
     if quarantines:
-        _quarantine_rows(con, model, rule_reasons, run_id)
-    kept = "model_kept" if quarantines else "model_result"
+        _prepare_quarantine(con, model, rule_reasons, run_id)
+    quarantined = 0
     with transaction(con):
-        _write(con, kept, model.schema, model.name, model.partition_column, window)
+        written = _write(
+            con,
+            _KEPT_ROWS if quarantines else "model_result",
+            model.schema,
+            model.name,
+            model.partition_column,
+            window,
+        )
         if quarantines:
-            _write(
+            quarantined = _write(
                 con,
-                "model_quarantined",
+                _QUARANTINED_ROWS,
                 QUARANTINE_SCHEMA,
                 model.name,
                 model.partition_column,
                 window,
             )
-    result = ModelRunResult(
+    con.execute("drop table if exists model_result")
+    con.execute("drop table if exists quarantine_rule_reasons")
+    return ModelRunResult(
         table=model.table,
-        rows_written=row_count(con, kept),
-        rows_quarantined=row_count(con, "model_quarantined") if quarantines else 0,
+        rows_written=written,
+        rows_quarantined=quarantined,
         rows_in_table=row_count(con, model.table),
     )
-    for temp in ("model_result", "model_kept", "model_quarantined", "quarantine_rule_reasons"):
-        con.execute(f"drop table if exists {temp}")
-    return result

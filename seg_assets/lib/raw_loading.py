@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import polars as pl
 
 from seg_assets.lib.errors import SourceContractError
 from seg_assets.lib.source_contracts import SourceContract
@@ -34,16 +33,32 @@ class RawLoadResult:
     ignored_columns: tuple[str, ...]
 
 
-def scan_landing_file(
-    contract: SourceContract, landing_dir: Path
-) -> tuple[pl.LazyFrame, tuple[str, ...]]:
-    """Open a landing file lazily, with the declared columns and a 1-based row number.
+# The contract fixes the CSV dialect, so a file in another dialect fails on its header instead of
+# being guessed. WITH ORDINALITY numbers rows in file order even when DuckDB reads in parallel.
+_CSV_ROWS = (
+    "read_csv($source_file, header = true, all_varchar = true, delim = ',', quote = '\"')"
+    " with ordinality"
+)
+_PARQUET_ROWS = "read_parquet($source_file, file_row_number = true)"
+
+
+def landing_rows_sql(contract: SourceContract) -> tuple[str, str]:
+    """Table expression reading the landing file, and the SQL of its 1-based row number."""
+    if contract.format == "csv":
+        return _CSV_ROWS, "ordinality"
+    return _PARQUET_ROWS, "file_row_number + 1"
+
+
+def check_landing_file(
+    con: duckdb.DuckDBPyConnection, contract: SourceContract, landing_dir: Path
+) -> tuple[Path, tuple[str, ...]]:
+    """Check that the landing file exists, is readable and has every declared column.
 
     Returns
     -------
     tuple
-        The lazy frame (declared columns, then ``_source_row``) and the names of extra columns
-        present in the file but not declared (they are ignored, not loaded).
+        The file's path and the names of extra columns present in the file but not declared
+        (they are ignored, not loaded).
     """
     path = contract.landing_file(landing_dir)
     where = f"{contract.system}: {path}"
@@ -52,16 +67,17 @@ def scan_landing_file(
             f"{where}: landing file for source {contract.name} is missing; deliver the extract"
             " there or point SEG_ASSETS_LANDING at the folder that holds it"
         )
+    if path.stat().st_size == 0:
+        raise SourceContractError(f"{where}: file is empty, expected a header row")
+    rows, _ = landing_rows_sql(contract)
     try:
-        frame = (
-            pl.scan_csv(path, infer_schema=False)
-            if contract.format == "csv"
-            else pl.scan_parquet(path)
-        )
-        present = frame.collect_schema().names()
-    except pl.exceptions.NoDataError as error:
-        raise SourceContractError(f"{where}: file is empty, expected a header row") from error
-    except (pl.exceptions.ComputeError, OSError) as error:
+        present = [
+            name
+            for name, *_ in con.execute(
+                f"describe select * from {rows}", {"source_file": str(path)}
+            ).fetchall()
+        ]
+    except duckdb.Error as error:
         raise SourceContractError(
             f"{where}: cannot be read as {contract.format}: {error}"
         ) from error
@@ -71,9 +87,12 @@ def scan_landing_file(
             f"{where}: missing column(s) {', '.join(missing)} in the header (row 1); the"
             f" contract in config/sources.yaml expects {', '.join(contract.column_names)}"
         )
-    extra = tuple(column for column in present if column not in contract.column_names)
-    rows = frame.select(contract.column_names).with_row_index(SOURCE_ROW_COLUMN, offset=1)
-    return rows, extra
+    extra = tuple(
+        column
+        for column in present
+        if column not in contract.column_names and column not in ("ordinality", "file_row_number")
+    )
+    return path, extra
 
 
 def _type_errors_expression(contract: SourceContract) -> str:
@@ -94,6 +113,8 @@ def load_raw_table(
 ) -> RawLoadResult:
     """Replace ``raw.<source>`` and ``quarantine.<source>`` from the landing file.
 
+    The file is read twice, once per target, so that no copy of it is held in memory.
+
     Parameters
     ----------
     con
@@ -105,8 +126,8 @@ def load_raw_table(
     run_id
         Recorded on quarantined rows so they can be traced to the run that rejected them.
     """
-    rows, extra = scan_landing_file(contract, landing_dir)
-    path = contract.landing_file(landing_dir)
+    path, extra = check_landing_file(con, contract, landing_dir)
+    rows, row_number = landing_rows_sql(contract)
     raw_table = qualified_table(RAW_SCHEMA, contract.name)
     quarantine_table = qualified_table(QUARANTINE_SCHEMA, contract.name)
     typed = ", ".join(
@@ -116,65 +137,59 @@ def load_raw_table(
     as_text = ", ".join(
         f"cast({column} as varchar) as {column}" for column in contract.column_names
     )
-    con.register("landing_rows", rows)
+    type_errors = _type_errors_expression(contract)
+    ensure_schema(con, RAW_SCHEMA)
+    ensure_schema(con, QUARANTINE_SCHEMA)
+    params = {"source_file": str(path), "run_id": run_id, "rule": TYPE_ERROR_RULE}
     try:
-        con.execute(
-            f"""
-            create or replace temp table landing_checked as
-            select *, {_type_errors_expression(contract)} as type_errors
-            from landing_rows
-            """
-        )
+        with transaction(con):
+            con.execute(
+                f"""
+                create or replace table {raw_table} as
+                select {typed}, $source_file as {SOURCE_FILE_COLUMN},
+                    {row_number} as {SOURCE_ROW_COLUMN}
+                from {rows}
+                where {type_errors} is null
+                """,
+                {"source_file": params["source_file"]},
+            )
+            con.execute(
+                f"""
+                create or replace table {quarantine_table} as
+                select
+                    {as_text},
+                    $source_file as {SOURCE_FILE_COLUMN},
+                    {row_number} as {SOURCE_ROW_COLUMN},
+                    $rule as quarantine_rule,
+                    {type_errors} as quarantine_reason,
+                    $run_id as run_id,
+                    current_timestamp as quarantined_at
+                from {rows}
+                where {type_errors} is not null
+                order by {SOURCE_ROW_COLUMN}
+                """,
+                params,
+            )
     except duckdb.Error as error:
         raise SourceContractError(
             f"{contract.system}: {path}: cannot be read as {contract.format}: {error}"
         ) from error
-    finally:
-        con.unregister("landing_rows")
-    ensure_schema(con, RAW_SCHEMA)
-    ensure_schema(con, QUARANTINE_SCHEMA)
-    params = {"source_file": str(path), "run_id": run_id, "rule": TYPE_ERROR_RULE}
-    with transaction(con):
-        con.execute(
-            f"""
-            create or replace table {raw_table} as
-            select {typed}, $source_file as {SOURCE_FILE_COLUMN}, {SOURCE_ROW_COLUMN}
-            from landing_checked
-            where type_errors is null
-            order by {SOURCE_ROW_COLUMN}
-            """,
-            {"source_file": params["source_file"]},
-        )
-        con.execute(
-            f"""
-            create or replace table {quarantine_table} as
-            select
-                {as_text},
-                $source_file as {SOURCE_FILE_COLUMN},
-                {SOURCE_ROW_COLUMN},
-                $rule as quarantine_rule,
-                type_errors as quarantine_reason,
-                $run_id as run_id,
-                current_timestamp as quarantined_at
-            from landing_checked
-            where type_errors is not null
-            order by {SOURCE_ROW_COLUMN}
-            """,
-            params,
-        )
-    rows_in_file = row_count(con, "landing_checked")
-    con.execute("drop table landing_checked")
+    loaded, quarantined = row_count(con, raw_table), row_count(con, quarantine_table)
     return RawLoadResult(
         source=contract.name,
         file=path,
-        rows_in_file=rows_in_file,
-        rows_loaded=row_count(con, raw_table),
-        rows_quarantined=row_count(con, quarantine_table),
+        rows_in_file=loaded + quarantined,
+        rows_loaded=loaded,
+        rows_quarantined=quarantined,
         ignored_columns=extra,
     )
 
 
-def count_landing_rows(contract: SourceContract, landing_dir: Path) -> int:
-    """Data rows in the landing file, counted independently of the warehouse."""
-    rows, _ = scan_landing_file(contract, landing_dir)
-    return int(rows.select(pl.len()).collect().item())
+def count_landing_rows(
+    con: duckdb.DuckDBPyConnection, contract: SourceContract, landing_dir: Path
+) -> int:
+    """Data rows in the landing file, counted independently of the loaded tables."""
+    path, _ = check_landing_file(con, contract, landing_dir)
+    rows, _ = landing_rows_sql(contract)
+    [(count,)] = con.execute(f"select count(*) from {rows}", {"source_file": str(path)}).fetchall()
+    return int(count)

@@ -18,6 +18,8 @@ from seg_assets.lib.errors import ModelDefinitionError
 from seg_assets.lib.identifiers import checked_identifier
 
 PARTITION_PARAMETERS = frozenset({"month_start", "month_end"})
+# A model whose result has this column sends the rows where it is set to quarantine.
+QUARANTINE_RULE_COLUMN = "quarantine_rule"
 _SETTING = re.compile(r"^@(\w+):\s*(.+)$")
 _KNOWN_SETTINGS = frozenset({"partition_column"})
 
@@ -38,6 +40,11 @@ class SqlModel:
     def table(self) -> str:
         """Qualified table name ``schema.name``."""
         return f"{self.schema}.{self.name}"
+
+    @property
+    def routes_to_quarantine(self) -> bool:
+        """Whether the model emits a ``quarantine_rule`` column."""
+        return f"as {QUARANTINE_RULE_COLUMN}" in self.sql
 
     @property
     def code_version(self) -> str:

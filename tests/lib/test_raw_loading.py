@@ -49,7 +49,7 @@ def test_values_that_do_not_parse_are_quarantined_naming_column_value_and_row(co
     landing = _landing(tmp_path, text)
     result = load_raw_table(con, CONTRACT, landing, "run-7")
     assert (result.rows_loaded, result.rows_quarantined) == (2, 1)
-    assert count_landing_rows(CONTRACT, landing) == 3
+    assert count_landing_rows(con, CONTRACT, landing) == 3
     quarantined = con.execute(
         "select thing_id, made_on, _source_row, quarantine_rule, quarantine_reason, run_id"
         " from quarantine.erp__things"

@@ -76,8 +76,8 @@ def _row_conservation_check(contract: SourceContract) -> dg.AssetChecksDefinitio
         ),
     )
     def rows_conserved(duckdb: DuckDBResource, landing: LandingFiles) -> dg.AssetCheckResult:
-        rows_in_file = count_landing_rows(contract, Path(landing.path))
         with duckdb.get_connection() as con:
+            rows_in_file = count_landing_rows(con, contract, Path(landing.path))
             loaded = row_count(con, f"{RAW_SCHEMA}.{contract.name}")
             quarantined = row_count(con, f"{QUARANTINE_SCHEMA}.{contract.name}")
         return rows_conserved_result(rows_in_file, loaded, quarantined)

@@ -1,0 +1,63 @@
+"""``seg-assets bench``: measure the pipeline at scale against bare DuckDB and pandas."""
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from seg_assets.bench.runner import WORKLOADS, results_table, run_scale, scales_named, write_results
+from seg_assets.bench.scales import SERIES
+from seg_assets.bench.series import SERIES_WORKLOADS, series_summary, series_table
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of the bench command."""
+    parser.add_argument("--scale", nargs="+", default=["10m"], help="scales to measure")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per workload (median)")
+    parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=WORKLOADS)
+    parser.add_argument("--series", action="store_true", help="also run the scaling series")
+    parser.add_argument(
+        "--pandas-timeout", type=float, default=None, help="seconds before pandas is stopped"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Measure each scale (and the series), write results and print tables."""
+    with tempfile.TemporaryDirectory(prefix="seg_assets_bench_") as scratch:
+        for scale in scales_named(args.scale):
+            print(f"benchmark at {scale.name}: {args.repeat} run(s) of {', '.join(args.workloads)}")
+            results = run_scale(
+                scale,
+                args.repeat,
+                Path(scratch) / scale.name,
+                tuple(args.workloads),
+                args.pandas_timeout,
+            )
+            print(f"\nresults written to {write_results(results, scale.name)}\n")
+            print(results_table(results))
+        if args.series:
+            per_scale = [
+                run_scale(
+                    scale,
+                    args.repeat,
+                    Path(scratch) / f"series-{scale.name}",
+                    SERIES_WORKLOADS,
+                    args.pandas_timeout,
+                )
+                for scale in scales_named(list(SERIES))
+            ]
+            summary = series_summary(per_scale)
+            path = write_results({"series": per_scale, "growth": summary}, "series")
+            print(f"\nscaling series written to {path}\n")
+            print(series_table(per_scale, summary))
+    return 0
+
+
+def main() -> int:
+    """Entry point for ``python -m seg_assets.bench``."""
+    parser = argparse.ArgumentParser(prog="seg-assets bench", description=__doc__)
+    add_arguments(parser)
+    return run(parser.parse_args())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,190 @@
+"""Run every workload at one scale, repeated and interleaved; write JSON and print a table."""
+
+import json
+import os
+import platform
+import shutil
+import statistics
+import sys
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+
+from seg_assets.bench.measure import Measurement, measure
+from seg_assets.bench.scales import SCALES, Scale, dataset
+from seg_assets.lib.project import PROJECT_ROOT
+from seg_assets.lib.table_preview import markdown_table
+
+RESULTS_DIR = PROJECT_ROOT / "benchmarks" / "results"
+WORKLOADS = ("dagster_full", "dagster_cli", "bare_duckdb", "pandas", "dagster_partition")
+# Keys the issue fixes for each workload's median seconds.
+SECONDS_KEYS = {
+    "dagster_full": "dagster_full_s",
+    "dagster_cli": "dagster_cli_s",
+    "bare_duckdb": "bare_duckdb_s",
+    "pandas": "pandas_s",
+    "dagster_partition": "partition_s",
+}
+
+
+def _command(workload: str, landing: Path, warehouse: Path) -> list[str]:
+    if workload == "dagster_cli":
+        # The path `make demo` takes: the seg-assets CLI, configured by the environment.
+        return [str(Path(sys.executable).with_name("seg-assets")), "materialize"]
+    return [
+        sys.executable,
+        "-m",
+        "seg_assets.bench.workloads",
+        workload,
+        "--landing",
+        str(landing),
+        "--warehouse",
+        str(warehouse),
+    ]
+
+
+def _env(landing: Path, warehouse: Path, work_dir: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "SEG_ASSETS_LANDING": str(landing),
+        "SEG_ASSETS_WAREHOUSE": str(warehouse),
+        "DAGSTER_HOME": str(work_dir / "dagster_home"),
+    }
+
+
+def _fresh(path: Path) -> None:
+    for stale in (path, path.with_suffix(".duckdb.wal"), path.with_suffix(".parquet")):
+        stale.unlink(missing_ok=True)
+
+
+def _summary(runs: list[Measurement]) -> dict[str, object]:
+    ok = [run for run in runs if run.outcome == "ok"]
+    if not ok:
+        return {"outcome": runs[-1].outcome if runs else "not run"}
+    seconds = [run.seconds for run in ok]
+    rss = [run.peak_rss_bytes for run in ok]
+    return {
+        "outcome": "ok" if len(ok) == len(runs) else f"{len(ok)}/{len(runs)} ok",
+        "median_s": statistics.median(seconds),
+        "min_s": min(seconds),
+        "max_s": max(seconds),
+        "median_peak_rss_bytes": int(statistics.median(rss)),
+        "max_peak_rss_bytes": max(rss),
+    }
+
+
+def run_scale(
+    scale: Scale,
+    repeat: int,
+    work_dir: Path,
+    workloads: tuple[str, ...] = WORKLOADS,
+    pandas_timeout_s: float | None = None,
+    log: Callable[[str], None] = print,
+) -> dict[str, object]:
+    """Measure ``workloads`` ``repeat`` times each, round-robin, on ``scale``'s cached data."""
+    landing = dataset(scale)
+    manifest = json.loads((landing.parent / "truth" / "manifest.json").read_text())
+    work_dir.mkdir(parents=True, exist_ok=True)
+    full_refreshed = work_dir / "full_refreshed.duckdb"
+    runs: dict[str, list[Measurement]] = {workload: [] for workload in workloads}
+    warehouse_bytes = 0
+    for attempt in range(1, repeat + 1):
+        for workload in workloads:
+            warehouse = work_dir / f"{workload}.duckdb"
+            _fresh(warehouse)
+            if workload == "dagster_partition":
+                if not full_refreshed.exists():
+                    continue
+                shutil.copy(full_refreshed, warehouse)
+            timeout = pandas_timeout_s if workload == "pandas" else None
+            result = measure(
+                _command(workload, landing, warehouse), _env(landing, warehouse, work_dir), timeout
+            )
+            runs[workload].append(result)
+            log(
+                f"  {scale.name} run {attempt}/{repeat} {workload:<18} {result.seconds:8.1f}s"
+                f" {result.peak_rss_bytes / 2**30:6.2f} GiB  {result.outcome}"
+            )
+            if workload == "dagster_full" and result.outcome == "ok":
+                warehouse_bytes = warehouse.stat().st_size
+                shutil.copy(warehouse, full_refreshed)
+            _fresh(warehouse)
+    summaries = {workload: _summary(measurements) for workload, measurements in runs.items()}
+    results: dict[str, object] = {
+        "scale": scale.name,
+        "date": date.today().isoformat(),
+        "order_lines": manifest["row_counts"]["erp__order_lines"],
+        "customers": scale.customers,
+        "months": scale.months,
+        "repeat": repeat,
+        "warehouse_bytes": warehouse_bytes,
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+        "workloads": summaries,
+        "runs": {
+            workload: [asdict(run) for run in measured] for workload, measured in runs.items()
+        },
+    }
+    for workload, key in SECONDS_KEYS.items():
+        results[key] = summaries.get(workload, {}).get("median_s")
+    results["dagster_peak_rss_bytes"] = summaries.get("dagster_full", {}).get(
+        "median_peak_rss_bytes"
+    )
+    shutil.rmtree(work_dir, ignore_errors=True)
+    return results
+
+
+def _ratio(value: object, base: object) -> str:
+    if not isinstance(value, int | float) or not isinstance(base, int | float) or not base:
+        return "-"
+    return f"{value / base:.2f}x"
+
+
+def results_table(results: dict[str, object]) -> str:
+    """Markdown: median time, spread, ratios to bare DuckDB and pandas, peak RSS, rows/s."""
+    summaries = results["workloads"]
+    bare = summaries.get("bare_duckdb", {}).get("median_s")
+    pandas = summaries.get("pandas", {}).get("median_s")
+    rows = []
+    for workload, summary in summaries.items():
+        median = summary.get("median_s")
+        if median is None:
+            rows.append([workload, summary["outcome"], "-", "-", "-", "-", "-"])
+            continue
+        rows.append(
+            [
+                workload,
+                f"{median:.1f} s",
+                f"{summary['min_s']:.1f}-{summary['max_s']:.1f} s",
+                _ratio(median, bare),
+                _ratio(median, pandas),
+                f"{summary['median_peak_rss_bytes'] / 2**30:.2f} GiB",
+                f"{results['order_lines'] / median:,.0f}",
+            ]
+        )
+    header = [
+        "workload",
+        "median",
+        "spread",
+        "vs bare DuckDB",
+        "vs pandas",
+        "peak RSS",
+        "order lines/s",
+    ]
+    return markdown_table(header, rows)
+
+
+def write_results(results: dict[str, object], name: str) -> Path:
+    """Save ``results`` as ``benchmarks/results/<date>-<name>.json``."""
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"{results.get('date', date.today().isoformat())}-{name}.json"
+    path.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    return path
+
+
+def scales_named(names: list[str]) -> list[Scale]:
+    """The scales called ``names``, failing on an unknown one."""
+    unknown = [name for name in names if name not in SCALES]
+    if unknown:
+        raise SystemExit(f"unknown scale(s) {unknown}; choose from {sorted(SCALES)}")
+    return [SCALES[name] for name in names]

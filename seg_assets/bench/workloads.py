@@ -1,0 +1,103 @@
+"""Each measured workload, run alone in a child process: ``python -m seg_assets.bench.workloads``.
+
+The parent measures the child's wall time and peak resident memory, so every workload pays its
+own imports and nothing it allocates stays in the parent.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+import duckdb
+
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+
+
+def _dagster_run(landing: Path, warehouse: Path, first: str, last: str, selection: str) -> None:
+    import dagster as dg
+
+    from seg_assets.definitions import defs
+    from seg_assets.defs.resources import LandingFiles, warehouse_resource
+
+    partitioned = dg.AssetSelection.assets(
+        *[spec.key for spec in defs.resolve_all_asset_specs() if spec.partitions_def is not None]
+    )
+    dg.materialize(
+        [*defs.assets, *defs.asset_checks],
+        resources={
+            "duckdb": warehouse_resource(str(warehouse)),
+            "landing": LandingFiles(path=str(landing)),
+        },
+        tags={RANGE_START_TAG: first, RANGE_END_TAG: last},
+        selection=partitioned if selection == "partitioned" else dg.AssetSelection.all(),
+        instance=dg.DagsterInstance.ephemeral(),
+        run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+    )
+
+
+def dagster_full(landing: Path, warehouse: Path) -> None:
+    """Every asset and check, all months in one run, through in-process ``materialize``."""
+    from seg_assets.defs.partitions import monthly_partitions
+
+    keys = monthly_partitions.get_partition_keys()
+    _dagster_run(landing, warehouse, keys[0], keys[-1], "all")
+
+
+def dagster_partition(landing: Path, warehouse: Path) -> None:
+    """The month-partitioned assets and their checks for the last month only."""
+    from seg_assets.defs.partitions import monthly_partitions
+
+    last = monthly_partitions.get_partition_keys()[-1]
+    _dagster_run(landing, warehouse, last, last, "partitioned")
+
+
+def bare_duckdb(landing: Path, warehouse: Path) -> None:
+    """The same SQL models in dependency order on bare DuckDB (no Dagster, no quarantine)."""
+    from seg_assets.defs.partitions import monthly_partitions
+    from seg_assets.lib.bare_duckdb import build_model, load_source
+    from seg_assets.lib.pipeline_settings import load_pipeline_settings
+    from seg_assets.lib.project import config_dir, sql_dir
+    from seg_assets.lib.source_contracts import load_source_contracts
+    from seg_assets.lib.sql_models import discover_models
+
+    window = monthly_partitions.get_partition_keys()
+    start = monthly_partitions.time_window_for_partition_key(window[0]).start.date()
+    end = monthly_partitions.time_window_for_partition_key(window[-1]).end.date()
+    config = {str(k): str(v) for k, v in load_pipeline_settings().duckdb_config.items()}
+    with duckdb.connect(str(warehouse), config=config) as con:
+        for contract in load_source_contracts(config_dir() / "sources.yaml").values():
+            load_source(con, contract, landing)
+        for model in discover_models(sql_dir()):
+            build_model(con, model, start, end)
+
+
+def pandas_reference(landing: Path, warehouse: Path) -> None:
+    """The pandas path most teams would write: staging, order-line fact, customer months."""
+    from seg_assets.lib.pandas_reference import build_customer_months
+
+    result = build_customer_months(landing)
+    result.customer_months.to_parquet(warehouse.with_suffix(".parquet"))
+
+
+WORKLOADS = {
+    "dagster_full": dagster_full,
+    "dagster_partition": dagster_partition,
+    "bare_duckdb": bare_duckdb,
+    "pandas": pandas_reference,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one workload on ``--landing`` writing ``--warehouse``."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("workload", choices=sorted(WORKLOADS))
+    parser.add_argument("--landing", type=Path, required=True)
+    parser.add_argument("--warehouse", type=Path, required=True)
+    args = parser.parse_args(argv)
+    WORKLOADS[args.workload](args.landing, args.warehouse)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
