@@ -1,7 +1,9 @@
 -- Shipment lines with the shipment's freight cost allocated to them by shipped weight (by
 -- shipped units when the shipment's lines carry no weight). Allocation is exact to the cent:
 -- each line gets the floor of its share in cents and the leftover cents go to the lines with
--- the largest remainders, so the lines of a shipment always sum to its freight cost. A missing
+-- the largest remainders (rounded to a millionth of a cent so that floating-point noise never
+-- decides a tie; ties go to the lowest shipment_line_id), so the lines of a shipment always
+-- sum to its freight cost. A missing
 -- freight cost stays missing (null) and flagged, for imputation downstream.
 with
 
@@ -69,7 +71,7 @@ ranked as (
         - sum(floor_cents) over (partition by shipment_id) as leftover_cents,
         row_number() over (
             partition by shipment_id
-            order by exact_cents - floor_cents desc, shipment_line_id
+            order by round(exact_cents - floor_cents, 6) desc, shipment_line_id
         ) as remainder_rank,
     from cents
 ),

@@ -29,7 +29,7 @@ final as (
         case
             when product_id is null or product_id = '' then 'missing_key'
             when occurrence > 1 then 'duplicate_key'
-            when unit_price < 0 or unit_cost < 0 then 'negative_amount'
+            when unit_price < 0 or unit_cost < 0 or unit_weight_kg < 0 then 'negative_amount'
         end as quarantine_rule,
     from cleaned
 )
