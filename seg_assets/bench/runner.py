@@ -17,7 +17,22 @@ from seg_assets.lib.project import PROJECT_ROOT
 from seg_assets.lib.table_preview import markdown_table
 
 RESULTS_DIR = PROJECT_ROOT / "benchmarks" / "results"
-WORKLOADS = ("dagster_full", "dagster_cli", "bare_duckdb", "pandas", "dagster_partition")
+WORKLOADS = (
+    "dagster_full",
+    "dagster_cli",
+    "bare_duckdb",
+    "dagster_mart_path",
+    "bare_mart_path",
+    "pandas",
+    "dagster_partition",
+)
+# Each Dagster workload is compared with the bare DuckDB run of the same scope.
+BARE_BASELINE = {
+    "dagster_full": "bare_duckdb",
+    "dagster_cli": "bare_duckdb",
+    "dagster_mart_path": "bare_mart_path",
+    "pandas": "bare_mart_path",
+}
 # Keys the issue fixes for each workload's median seconds.
 SECONDS_KEYS = {
     "dagster_full": "dagster_full_s",
@@ -25,6 +40,8 @@ SECONDS_KEYS = {
     "bare_duckdb": "bare_duckdb_s",
     "pandas": "pandas_s",
     "dagster_partition": "partition_s",
+    "dagster_mart_path": "dagster_mart_path_s",
+    "bare_mart_path": "bare_mart_path_s",
 }
 
 
@@ -127,9 +144,11 @@ def run_scale(
     }
     for workload, key in SECONDS_KEYS.items():
         results[key] = summaries.get(workload, {}).get("median_s")
-    results["dagster_peak_rss_bytes"] = summaries.get("dagster_full", {}).get(
-        "median_peak_rss_bytes"
-    )
+    for workload in ("dagster_full", "dagster_mart_path", "pandas"):
+        prefix = "dagster" if workload == "dagster_full" else workload
+        results[f"{prefix}_peak_rss_bytes"] = summaries.get(workload, {}).get(
+            "median_peak_rss_bytes"
+        )
     shutil.rmtree(work_dir, ignore_errors=True)
     return results
 

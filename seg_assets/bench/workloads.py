@@ -14,15 +14,23 @@ RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 
-def _dagster_run(landing: Path, warehouse: Path, first: str, last: str, selection: str) -> None:
+MART = ("marts", "fct_customer_months")
+
+
+def _dagster_run(landing: Path, warehouse: Path, first: str, last: str, scope: str) -> None:
     import dagster as dg
 
     from seg_assets.definitions import defs
     from seg_assets.defs.resources import LandingFiles, warehouse_resource
 
-    partitioned = dg.AssetSelection.assets(
-        *[spec.key for spec in defs.resolve_all_asset_specs() if spec.partitions_def is not None]
-    )
+    # Scopes come from the Definitions, never a hand-kept list, so new assets are measured.
+    selections = {
+        "all": dg.AssetSelection.all(),
+        "mart_path": dg.AssetSelection.assets(dg.AssetKey(list(MART))).upstream(),
+        "partitioned": dg.AssetSelection.assets(
+            *[s.key for s in defs.resolve_all_asset_specs() if s.partitions_def is not None]
+        ),
+    }
     dg.materialize(
         [*defs.assets, *defs.asset_checks],
         resources={
@@ -30,7 +38,7 @@ def _dagster_run(landing: Path, warehouse: Path, first: str, last: str, selectio
             "landing": LandingFiles(path=str(landing)),
         },
         tags={RANGE_START_TAG: first, RANGE_END_TAG: last},
-        selection=partitioned if selection == "partitioned" else dg.AssetSelection.all(),
+        selection=selections[scope],
         instance=dg.DagsterInstance.ephemeral(),
         run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
     )
@@ -44,6 +52,14 @@ def dagster_full(landing: Path, warehouse: Path) -> None:
     _dagster_run(landing, warehouse, keys[0], keys[-1], "all")
 
 
+def dagster_mart_path(landing: Path, warehouse: Path) -> None:
+    """Only what the customer-month mart needs (the pandas path's scope), with its checks."""
+    from seg_assets.defs.partitions import monthly_partitions
+
+    keys = monthly_partitions.get_partition_keys()
+    _dagster_run(landing, warehouse, keys[0], keys[-1], "mart_path")
+
+
 def dagster_partition(landing: Path, warehouse: Path) -> None:
     """The month-partitioned assets and their checks for the last month only."""
     from seg_assets.defs.partitions import monthly_partitions
@@ -52,8 +68,7 @@ def dagster_partition(landing: Path, warehouse: Path) -> None:
     _dagster_run(landing, warehouse, last, last, "partitioned")
 
 
-def bare_duckdb(landing: Path, warehouse: Path) -> None:
-    """The same SQL models in dependency order on bare DuckDB (no Dagster, no quarantine)."""
+def _bare_duckdb(landing: Path, warehouse: Path, mart_path_only: bool) -> None:
     from seg_assets.defs.partitions import monthly_partitions
     from seg_assets.lib.bare_duckdb import build_model, load_source
     from seg_assets.lib.pipeline_settings import load_pipeline_settings
@@ -65,11 +80,30 @@ def bare_duckdb(landing: Path, warehouse: Path) -> None:
     start = monthly_partitions.time_window_for_partition_key(window[0]).start.date()
     end = monthly_partitions.time_window_for_partition_key(window[-1]).end.date()
     config = {str(k): str(v) for k, v in load_pipeline_settings().duckdb_config.items()}
+    models = {model.table: model for model in discover_models(sql_dir())}
+    needed = set(models)
+    if mart_path_only:
+        needed = {".".join(MART)}
+        for model in reversed(list(models.values())):
+            if model.table in needed:
+                needed.update(f"{schema}.{name}" for schema, name in model.upstream)
     with duckdb.connect(str(warehouse), config=config) as con:
         for contract in load_source_contracts(config_dir() / "sources.yaml").values():
-            load_source(con, contract, landing)
-        for model in discover_models(sql_dir()):
-            build_model(con, model, start, end)
+            if f"raw.{contract.name}" in needed or not mart_path_only:
+                load_source(con, contract, landing)
+        for table, model in models.items():
+            if table in needed:
+                build_model(con, model, start, end)
+
+
+def bare_duckdb(landing: Path, warehouse: Path) -> None:
+    """Every SQL model in dependency order on bare DuckDB (no Dagster, no quarantine)."""
+    _bare_duckdb(landing, warehouse, mart_path_only=False)
+
+
+def bare_mart_path(landing: Path, warehouse: Path) -> None:
+    """Only the models the customer-month mart needs, on bare DuckDB."""
+    _bare_duckdb(landing, warehouse, mart_path_only=True)
 
 
 def pandas_reference(landing: Path, warehouse: Path) -> None:
@@ -82,6 +116,8 @@ def pandas_reference(landing: Path, warehouse: Path) -> None:
 
 WORKLOADS = {
     "dagster_full": dagster_full,
+    "dagster_mart_path": dagster_mart_path,
+    "bare_mart_path": bare_mart_path,
     "dagster_partition": dagster_partition,
     "bare_duckdb": bare_duckdb,
     "pandas": pandas_reference,
