@@ -65,52 +65,48 @@ _QUARANTINED_ROWS = f"""(
 )"""
 
 
-def _columns_of(con: duckdb.DuckDBPyConnection, rows: str) -> list[tuple[str, str]]:
-    return [(row[0], row[1]) for row in con.execute(f"describe select * from {rows}").fetchall()]
-
-
 def _write(
     con: duckdb.DuckDBPyConnection,
     rows: str,
+    rows_parameters: dict[str, date],
     schema: str,
     name: str,
     partition_column: str | None,
     window: MonthWindow | None,
 ) -> int:
-    """Publish ``rows`` (a table or subquery) as ``schema.name``, whole or one month window.
+    """Publish ``rows`` (a table or a subquery taking ``rows_parameters``) as ``schema.name``.
 
-    Returns the number of rows written.
+    Partitioned tables have exactly the window's rows replaced; the caller's transaction is
+    rolled back if ``rows`` strays outside the window. Returns the number of rows written.
     """
     target = qualified_table(schema, name)
     ensure_schema(con, schema)
     if partition_column is None or window is None:
-        con.execute(f"create or replace table {target} as select * from {rows}")
+        con.execute(f"create or replace table {target} as select * from {rows}", rows_parameters)
         return row_count(con, target)
-    outside = row_count(
-        con,
-        rows,
-        f"{partition_column} is null or {partition_column} < $month_start"
-        f" or {partition_column} >= $month_end",
-        window.as_parameters(),
-    )
+    empty = f"select * from {rows} limit 0"
+    if not table_exists(con, schema, name):
+        con.execute(f"create table {target} as {empty}", rows_parameters)
+    elif table_columns(con, schema, name) != [
+        (column[0], column[1])
+        for column in con.execute(f"describe {empty}", rows_parameters).fetchall()
+    ]:
+        raise ModelDefinitionError(
+            f"{target}: the model's columns changed since the table was built; drop the table"
+            " (or run `make clean`) and rebuild all partitions"
+        )
+    in_window = f"{partition_column} >= $month_start and {partition_column} < $month_end"
+    con.execute(f"delete from {target} where {in_window}", window.as_parameters())
+    [(written,)] = con.execute(
+        f"insert into {target} select * from {rows}", rows_parameters
+    ).fetchall()
+    # The window was emptied first, so every row written must now be in it.
+    outside = int(written) - row_count(con, target, in_window, window.as_parameters())
     if outside:
         raise PartitionWriteError(
             f"{target}: {outside} row(s) have {partition_column} outside"
             f" [{window.start}, {window.end}); a partitioned model must filter on its window"
         )
-    if not table_exists(con, schema, name):
-        con.execute(f"create table {target} as select * from {rows} with no data")
-    elif table_columns(con, schema, name) != _columns_of(con, rows):
-        raise ModelDefinitionError(
-            f"{target}: the model's columns changed since the table was built; drop the table"
-            " (or run `make clean`) and rebuild all partitions"
-        )
-    con.execute(
-        f"delete from {target} where {partition_column} >= $month_start"
-        f" and {partition_column} < $month_end",
-        window.as_parameters(),
-    )
-    [(written,)] = con.execute(f"insert into {target} select * from {rows}").fetchall()
     return int(written)
 
 
@@ -166,31 +162,38 @@ def run_model(
     if model.partition_column and window is None:
         raise ModelDefinitionError(f"{model.table} is partitioned: give it a month window")
     parameters = window.as_parameters() if model.partition_column and window else {}
-    con.execute(f"create or replace temp table model_result as\n{model.sql}", parameters)
     quarantines = model.routes_to_quarantine
-    if quarantines:
-        _prepare_quarantine(con, model, rule_reasons, run_id)
     quarantined = 0
-    with transaction(con):
-        written = _write(
-            con,
-            _KEPT_ROWS if quarantines else "model_result",
-            model.schema,
-            model.name,
-            model.partition_column,
-            window,
-        )
-        if quarantines:
+    if quarantines:
+        # Materialized once, then split: kept rows to the model's table, the rest to quarantine.
+        con.execute(f"create or replace temp table model_result as\n{model.sql}", parameters)
+        _prepare_quarantine(con, model, rule_reasons, run_id)
+        with transaction(con):
+            written = _write(
+                con, _KEPT_ROWS, {}, model.schema, model.name, model.partition_column, window
+            )
             quarantined = _write(
                 con,
                 _QUARANTINED_ROWS,
+                {},
                 QUARANTINE_SCHEMA,
                 model.name,
                 model.partition_column,
                 window,
             )
-    con.execute("drop table if exists model_result")
-    con.execute("drop table if exists quarantine_rule_reasons")
+        con.execute("drop table model_result")
+        con.execute("drop table quarantine_rule_reasons")
+    else:
+        with transaction(con):
+            written = _write(
+                con,
+                f"(\n{model.sql}\n)",
+                parameters,
+                model.schema,
+                model.name,
+                model.partition_column,
+                window,
+            )
     return ModelRunResult(
         table=model.table,
         rows_written=written,
