@@ -3,7 +3,11 @@
 Suites are JSON files in ``expectations/`` named after their table. Each expectation's
 ``meta.severity`` is ``error`` (blocks downstream) or ``warn`` (reported only). Great
 Expectations evaluates the expectations in DataFrame mode; only the columns a suite needs are
-moved out of DuckDB. Great Expectations is imported lazily because the import takes seconds.
+moved out of DuckDB, and large tables go through in chunks so memory stays bounded: rows are
+split by a hash of the uniqueness key, so duplicates always meet in the same chunk and every
+row-wise expectation adds up exactly. Suites with table-level expectations (means, row counts,
+distinct sets) are validated whole. Great Expectations is imported lazily (the import takes
+seconds).
 """
 
 import json
@@ -15,11 +19,25 @@ from typing import Any
 import duckdb
 
 from seg_assets.lib.errors import SegAssetsError
+from seg_assets.lib.warehouse import row_count
 
 SEVERITIES = ("error", "warn")
 TRACE_COLUMNS = ("_source_file", "_source_row")
 SAMPLE_SIZE = 10
+CHUNK_ROWS = 1_000_000
 _COLUMN_ARGUMENTS = ("column", "column_A", "column_B")
+# Expectations judged row by row, whose results over chunks add up to the whole table's.
+_ROW_WISE_PREFIXES = (
+    "expect_column_values_to_",
+    "expect_column_pair_values_",
+    "expect_multicolumn_",
+    "expect_select_column_values_to_be_unique_within_record",
+)
+_TYPE_EXPECTATIONS = (
+    "expect_column_values_to_be_of_type",
+    "expect_column_values_to_be_in_type_list",
+)
+_UNIQUENESS = ("expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique")
 
 
 @dataclass(frozen=True)
@@ -100,7 +118,73 @@ def _plain(value: Any) -> Any:
     return value if isinstance(value, int | float | str | bool | type(None)) else str(value)
 
 
-def validate_table(con: duckdb.DuckDBPyConnection, table: str, suite_path: Path) -> SuiteOutcome:
+def chunk_key(document: dict[str, Any]) -> tuple[str, ...] | None:
+    """Columns to hash rows into chunks by, ``()`` for any split, ``None`` if not chunkable.
+
+    A suite is chunkable when every expectation is row-wise, and all its uniqueness
+    expectations are on the same columns (the hash key, so duplicates share a chunk).
+    """
+    keys = set()
+    for expectation in document.get("expectations", []):
+        kind, kwargs = expectation["type"], expectation.get("kwargs", {})
+        if kind in _UNIQUENESS:
+            keys.add(tuple(kwargs.get("column_list") or [kwargs["column"]]))
+        elif kind in _TYPE_EXPECTATIONS or not kind.startswith(_ROW_WISE_PREFIXES):
+            return None
+    if len(keys) > 1:
+        return None
+    return keys.pop() if keys else ()
+
+
+def _merge(chunks: list[list[ExpectationOutcome]]) -> list[ExpectationOutcome]:
+    """One outcome per expectation from its outcomes over all chunks."""
+    return [
+        ExpectationOutcome(
+            expectation=parts[0].expectation,
+            column=parts[0].column,
+            severity=parts[0].severity,
+            success=all(part.success for part in parts),
+            unexpected_count=sum(part.unexpected_count for part in parts),
+            element_count=sum(part.element_count for part in parts),
+            failing_rows=[row for part in parts for row in part.failing_rows][:SAMPLE_SIZE],
+        )
+        for parts in zip(*chunks, strict=True)
+    ]
+
+
+def _validate_frame(suite: Any, frame: Any, trace: list[str]) -> list[ExpectationOutcome]:
+    result = (
+        _batch_definition()
+        .get_batch(batch_parameters={"dataframe": frame})
+        .validate(
+            suite,
+            result_format={
+                "result_format": "SUMMARY",
+                "unexpected_index_column_names": trace,
+                "partial_unexpected_count": SAMPLE_SIZE,
+            },
+        )
+    )
+    return [
+        ExpectationOutcome(
+            expectation=item.expectation_config.type,
+            column=item.expectation_config.kwargs.get("column"),
+            severity=(item.expectation_config.meta or {}).get("severity", "error"),
+            success=bool(item.success),
+            unexpected_count=int(item.result.get("unexpected_count") or 0),
+            element_count=int(item.result.get("element_count") or len(frame)),
+            failing_rows=[
+                {key: _plain(value) for key, value in row.items()}
+                for row in item.result.get("partial_unexpected_index_list") or []
+            ],
+        )
+        for item in result.results
+    ]
+
+
+def validate_table(
+    con: duckdb.DuckDBPyConnection, table: str, suite_path: Path, chunk_rows: int = CHUNK_ROWS
+) -> SuiteOutcome:
     """Validate the validated ``schema.table`` against the suite in ``suite_path``.
 
     Parameters
@@ -111,6 +195,8 @@ def validate_table(con: duckdb.DuckDBPyConnection, table: str, suite_path: Path)
         Qualified table name, already validated as identifiers.
     suite_path
         The suite's JSON file.
+    chunk_rows
+        Rows per chunk (about) for chunkable suites.
     """
     import great_expectations as gx
 
@@ -129,34 +215,26 @@ def validate_table(con: duckdb.DuckDBPyConnection, table: str, suite_path: Path)
     if missing:
         raise SegAssetsError(f"{suite_path}: {table} has no column(s) {', '.join(missing)}")
     trace = [column for column in TRACE_COLUMNS if column in present]
-    selected = ", ".join(dict.fromkeys(needed + trace))
-    frame = con.execute(f"select {selected} from {table}").df()
+    selected = f"select {', '.join(dict.fromkeys(needed + trace))} from {table}"
     suite = gx.ExpectationSuite(**document)
-    result = (
-        _batch_definition()
-        .get_batch(batch_parameters={"dataframe": frame})
-        .validate(
-            suite,
-            result_format={
-                "result_format": "SUMMARY",
-                "unexpected_index_column_names": trace,
-                "partial_unexpected_count": SAMPLE_SIZE,
-            },
+    key = chunk_key(document)
+    chunks = max(1, -(-row_count(con, table) // chunk_rows)) if key is not None else 1
+    if chunks == 1:
+        outcomes = _validate_frame(suite, con.execute(selected).df(), trace)
+    else:
+        # Columns come from the suite and were checked against the table's own columns.
+        hashed = f"hash({', '.join(key)})" if key else "hash(rowid)"
+        outcomes = _merge(
+            [
+                _validate_frame(
+                    suite,
+                    con.execute(
+                        f"{selected} where {hashed} % $chunks = $chunk",
+                        {"chunks": chunks, "chunk": chunk},
+                    ).df(),
+                    trace,
+                )
+                for chunk in range(chunks)
+            ]
         )
-    )
-    outcomes = [
-        ExpectationOutcome(
-            expectation=item.expectation_config.type,
-            column=item.expectation_config.kwargs.get("column"),
-            severity=(item.expectation_config.meta or {}).get("severity", "error"),
-            success=bool(item.success),
-            unexpected_count=int(item.result.get("unexpected_count") or 0),
-            element_count=int(item.result.get("element_count") or len(frame)),
-            failing_rows=[
-                {key: _plain(value) for key, value in row.items()}
-                for row in item.result.get("partial_unexpected_index_list") or []
-            ],
-        )
-        for item in result.results
-    ]
     return SuiteOutcome(suite=document.get("name", suite_path.stem), table=table, outcomes=outcomes)
