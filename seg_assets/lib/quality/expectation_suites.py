@@ -24,7 +24,7 @@ from seg_assets.lib.warehouse import row_count
 SEVERITIES = ("error", "warn")
 TRACE_COLUMNS = ("_source_file", "_source_row")
 SAMPLE_SIZE = 10
-CHUNK_ROWS = 1_000_000
+CHUNK_ROWS = 2_000_000
 _COLUMN_ARGUMENTS = ("column", "column_A", "column_B")
 # Expectations judged row by row, whose results over chunks add up to the whole table's.
 _ROW_WISE_PREFIXES = (
