@@ -10,13 +10,11 @@ import polars as pl
 import pytest
 
 from seg_assets.definitions import defs
-from seg_assets.defs.partitions import monthly_partitions
+from seg_assets.defs.partitions import month_range_tags
 from seg_assets.defs.resources import LandingFiles, warehouse_resource
 from seg_assets.defs.sources.assets import SOURCE_CONTRACTS
 
 TINY_LANDING = Path(__file__).parent / "fixtures" / "tiny_landing"
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 
 def write_tiny_landing(target: Path) -> Path:
@@ -30,15 +28,9 @@ def write_tiny_landing(target: Path) -> Path:
     return target
 
 
-def all_months_tags() -> dict[str, str]:
-    """Run tags selecting every monthly partition in one run."""
-    keys = monthly_partitions.get_partition_keys()
-    return {RANGE_START_TAG: keys[0], RANGE_END_TAG: keys[-1]}
-
-
 def one_month_tags(partition_key: str) -> dict[str, str]:
     """Run tags selecting one monthly partition."""
-    return {RANGE_START_TAG: partition_key, RANGE_END_TAG: partition_key}
+    return month_range_tags(partition_key)
 
 
 def run_pipeline(
@@ -55,7 +47,7 @@ def run_pipeline(
             "duckdb": warehouse_resource(str(database)),
             "landing": LandingFiles(path=str(landing)),
         },
-        tags=dict(tags or all_months_tags()),
+        tags=dict(tags or month_range_tags()),
         selection=selection,
         raise_on_error=raise_on_error,
         instance=dg.DagsterInstance.ephemeral(),

@@ -10,17 +10,14 @@ from pathlib import Path
 
 import duckdb
 
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
-
-
 MART = ("marts", "fct_customer_months")
 
 
-def _dagster_run(landing: Path, warehouse: Path, first: str, last: str, scope: str) -> None:
+def _dagster_run(landing: Path, warehouse: Path, scope: str, month: str | None = None) -> None:
     import dagster as dg
 
     from seg_assets.definitions import defs
+    from seg_assets.defs.partitions import month_range_tags
     from seg_assets.defs.resources import LandingFiles, warehouse_resource
 
     # Scopes come from the Definitions, never a hand-kept list, so new assets are measured.
@@ -37,7 +34,7 @@ def _dagster_run(landing: Path, warehouse: Path, first: str, last: str, scope: s
             "duckdb": warehouse_resource(str(warehouse)),
             "landing": LandingFiles(path=str(landing)),
         },
-        tags={RANGE_START_TAG: first, RANGE_END_TAG: last},
+        tags=month_range_tags(month),
         selection=selections[scope],
         instance=dg.DagsterInstance.ephemeral(),
         run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
@@ -46,26 +43,19 @@ def _dagster_run(landing: Path, warehouse: Path, first: str, last: str, scope: s
 
 def dagster_full(landing: Path, warehouse: Path) -> None:
     """Every asset and check, all months in one run, through in-process ``materialize``."""
-    from seg_assets.defs.partitions import monthly_partitions
-
-    keys = monthly_partitions.get_partition_keys()
-    _dagster_run(landing, warehouse, keys[0], keys[-1], "all")
+    _dagster_run(landing, warehouse, "all")
 
 
 def dagster_mart_path(landing: Path, warehouse: Path) -> None:
     """Only what the customer-month mart needs (the pandas path's scope), with its checks."""
-    from seg_assets.defs.partitions import monthly_partitions
-
-    keys = monthly_partitions.get_partition_keys()
-    _dagster_run(landing, warehouse, keys[0], keys[-1], "mart_path")
+    _dagster_run(landing, warehouse, "mart_path")
 
 
 def dagster_partition(landing: Path, warehouse: Path) -> None:
     """The month-partitioned assets and their checks for the last month only."""
     from seg_assets.defs.partitions import monthly_partitions
 
-    last = monthly_partitions.get_partition_keys()[-1]
-    _dagster_run(landing, warehouse, last, last, "partitioned")
+    _dagster_run(landing, warehouse, "partitioned", monthly_partitions.get_partition_keys()[-1])
 
 
 def _bare_duckdb(landing: Path, warehouse: Path, mart_path_only: bool) -> None:

@@ -6,11 +6,13 @@ import uuid
 import dagster as dg
 
 from seg_assets.definitions import defs
-from seg_assets.defs.partitions import monthly_partitions
+from seg_assets.defs.partitions import (
+    RANGE_END_TAG,
+    RANGE_START_TAG,
+    month_range_tags,
+    monthly_partitions,
+)
 from seg_assets.lib.errors import SegAssetsError
-
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 
 class RunProgress:
@@ -64,14 +66,11 @@ class RunProgress:
 
 def _run_tags(partition: str | None) -> dict[str, str]:
     keys = monthly_partitions.get_partition_keys()
-    if partition is not None:
-        if partition not in keys:
-            raise SegAssetsError(
-                f"partition {partition!r} is not one of the monthly partitions"
-                f" {keys[0]} .. {keys[-1]}"
-            )
-        return {RANGE_START_TAG: partition, RANGE_END_TAG: partition}
-    return {RANGE_START_TAG: keys[0], RANGE_END_TAG: keys[-1]}
+    if partition is not None and partition not in keys:
+        raise SegAssetsError(
+            f"partition {partition!r} is not one of the monthly partitions {keys[0]} .. {keys[-1]}"
+        )
+    return month_range_tags(partition)
 
 
 def run_full_refresh(partition: str | None) -> int:

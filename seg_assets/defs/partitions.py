@@ -10,6 +10,17 @@ monthly_partitions = dg.MonthlyPartitionsDefinition(
 )
 
 
+# Run tags that make one run cover a range of months (a single-run backfill).
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+
+
+def month_range_tags(first: str | None = None, last: str | None = None) -> dict[str, str]:
+    """Tags for one run over months ``first``..``last`` (default: every monthly partition)."""
+    keys = monthly_partitions.get_partition_keys()
+    return {RANGE_START_TAG: first or keys[0], RANGE_END_TAG: last or first or keys[-1]}
+
+
 def month_window(context: dg.AssetExecutionContext) -> MonthWindow:
     """The months this run covers: one partition, or a range in a single-run backfill."""
     window = context.partition_time_window

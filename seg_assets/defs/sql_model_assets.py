@@ -68,10 +68,7 @@ def _model_asset(model: SqlModel, partitioned: bool) -> dg.AssetsDefinition:
             result = run_model(con, model, context.run_id, load_quarantine_rules(), window)
             where, params = "", None
             if window is not None:
-                where = (
-                    f"{model.partition_column} >= $month_start"
-                    f" and {model.partition_column} < $month_end"
-                )
+                where = window.predicate(model.partition_column)
                 params = window.as_parameters()
             metadata = table_metadata(con, model.schema, model.name, where, params)
         extra = {"rows_quarantined": result.rows_quarantined, "rows_in_table": result.rows_in_table}

@@ -37,6 +37,11 @@ class MonthWindow:
         """Bound parameters of a partitioned model."""
         return {"month_start": self.start, "month_end": self.end}
 
+    @staticmethod
+    def predicate(column: str) -> str:
+        """SQL selecting the window's rows on ``column`` (a validated identifier)."""
+        return f"{column} >= $month_start and {column} < $month_end"
+
 
 @dataclass(frozen=True)
 class ModelRunResult:
@@ -95,7 +100,7 @@ def _write(
             f"{target}: the model's columns changed since the table was built; drop the table"
             " (or run `make clean`) and rebuild all partitions"
         )
-    in_window = f"{partition_column} >= $month_start and {partition_column} < $month_end"
+    in_window = MonthWindow.predicate(partition_column)
     con.execute(f"delete from {target} where {in_window}", window.as_parameters())
     [(written,)] = con.execute(
         f"insert into {target} select * from {rows}", rows_parameters
