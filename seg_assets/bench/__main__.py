@@ -1,10 +1,18 @@
 """``seg-assets bench``: measure the pipeline at scale against bare DuckDB and pandas."""
 
 import argparse
+import os
 import tempfile
 from pathlib import Path
 
-from seg_assets.bench.runner import WORKLOADS, results_table, run_scale, scales_named, write_results
+from seg_assets.bench.runner import (
+    WORKLOADS,
+    PandasBounds,
+    results_table,
+    run_scale,
+    scales_named,
+    write_results,
+)
 from seg_assets.bench.scales import SERIES
 from seg_assets.bench.series import SERIES_WORKLOADS, series_summary, series_table
 
@@ -18,6 +26,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--pandas-timeout", type=float, default=None, help="seconds before pandas is stopped"
     )
+    parser.add_argument(
+        "--pandas-memory-bound",
+        type=float,
+        default=round(0.8 * os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        help="GiB resident at which pandas is stopped (default: 80%% of physical memory)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
                 args.repeat,
                 Path(scratch) / scale.name,
                 tuple(args.workloads),
-                args.pandas_timeout,
+                PandasBounds(args.pandas_timeout, args.pandas_memory_bound),
             )
             print(f"\nresults written to {write_results(results, scale.name)}\n")
             print(results_table(results))
@@ -41,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
                     args.repeat,
                     Path(scratch) / f"series-{scale.name}",
                     SERIES_WORKLOADS,
-                    args.pandas_timeout,
+                    PandasBounds(args.pandas_timeout, args.pandas_memory_bound),
                 )
                 for scale in scales_named(list(SERIES))
             ]

@@ -7,7 +7,7 @@ import shutil
 import statistics
 import sys
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
@@ -92,12 +92,20 @@ def _summary(runs: list[Measurement]) -> dict[str, object]:
     }
 
 
+@dataclass(frozen=True)
+class PandasBounds:
+    """When the pandas child is stopped: it is the one workload that can outgrow the machine."""
+
+    timeout_s: float | None = None
+    memory_gib: float | None = None
+
+
 def run_scale(
     scale: Scale,
     repeat: int,
     work_dir: Path,
     workloads: tuple[str, ...] = WORKLOADS,
-    pandas_timeout_s: float | None = None,
+    pandas_bounds: PandasBounds = PandasBounds(),
     log: Callable[[str], None] = print,
 ) -> dict[str, object]:
     """Measure ``workloads`` ``repeat`` times each, round-robin, on ``scale``'s cached data."""
@@ -110,14 +118,21 @@ def run_scale(
     for attempt in range(1, repeat + 1):
         for workload in workloads:
             warehouse = work_dir / f"{workload}.duckdb"
-            _fresh(warehouse)
             if workload == "dagster_partition":
+                # Refreshing a month replaces exactly that month, so every repeat does the same
+                # work on the full refresh's own file; no copy, which at 100M lines would not
+                # fit the disk beside the cached data.
                 if not full_refreshed.exists():
                     continue
-                shutil.copy(full_refreshed, warehouse)
-            timeout = pandas_timeout_s if workload == "pandas" else None
+                warehouse = full_refreshed
+            else:
+                _fresh(warehouse)
+            bounds = pandas_bounds if workload == "pandas" else PandasBounds()
             result = measure(
-                _command(workload, landing, warehouse), _env(landing, warehouse, work_dir), timeout
+                _command(workload, landing, warehouse),
+                _env(landing, warehouse, work_dir),
+                bounds.timeout_s,
+                int(bounds.memory_gib * 2**30) if bounds.memory_gib else None,
             )
             runs[workload].append(result)
             log(
@@ -126,8 +141,10 @@ def run_scale(
             )
             if workload == "dagster_full" and result.outcome == "ok":
                 warehouse_bytes = warehouse.stat().st_size
-                shutil.copy(warehouse, full_refreshed)
-            _fresh(warehouse)
+                _fresh(full_refreshed)
+                warehouse.rename(full_refreshed)
+            elif warehouse != full_refreshed:
+                _fresh(warehouse)
     summaries = {workload: _summary(measurements) for workload, measurements in runs.items()}
     results: dict[str, object] = {
         "scale": scale.name,

@@ -24,17 +24,16 @@ cleaned as (
         created_on,
         _source_file,
         _source_row,
-        row_number() over (partition by upper(trim(account_id)) order by _source_row)
-            as occurrence,
+        min(_source_row) over (partition by upper(trim(account_id))) as first_source_row,
     from accounts
 ),
 
 final as (
     select
-        * exclude (occurrence),
+        * exclude (first_source_row),
         case
             when account_id is null or account_id = '' then 'missing_key'
-            when occurrence > 1 then 'duplicate_key'
+            when _source_row > first_source_row then 'duplicate_key'
         end as quarantine_rule,
     from cleaned
 )

@@ -32,16 +32,16 @@ keyed as (
         regexp_extract(customer_id, '^([A-Z]*)', 1)
         || cast(try_cast(regexp_extract(customer_id, '([0-9]+)$', 1) as bigint) as varchar)
             as customer_match_key,
-        row_number() over (partition by customer_id order by _source_row) as occurrence,
+        min(_source_row) over (partition by customer_id) as first_source_row,
     from cleaned
 ),
 
 final as (
     select
-        * exclude (occurrence),
+        * exclude (first_source_row),
         case
             when customer_id is null or customer_id = '' then 'missing_key'
-            when occurrence > 1 then 'duplicate_key'
+            when _source_row > first_source_row then 'duplicate_key'
         end as quarantine_rule,
     from keyed
 )

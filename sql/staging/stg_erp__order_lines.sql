@@ -26,17 +26,16 @@ cleaned as (
         promised_date,
         _source_file,
         _source_row,
-        row_number() over (partition by upper(trim(order_line_id)) order by _source_row)
-            as occurrence,
+        min(_source_row) over (partition by upper(trim(order_line_id))) as first_source_row,
     from order_lines
 ),
 
 final as (
     select
-        cleaned.* exclude (occurrence),
+        cleaned.* exclude (first_source_row),
         case
             when cleaned.order_line_id is null or cleaned.order_line_id = '' then 'missing_key'
-            when cleaned.occurrence > 1 then 'duplicate_key'
+            when cleaned._source_row > cleaned.first_source_row then 'duplicate_key'
             when cleaned.quantity_ordered is null or cleaned.quantity_ordered <= 0
                 then 'nonpositive_quantity'
             when cleaned.unit_price is null or cleaned.unit_price < 0 then 'invalid_unit_price'

@@ -37,8 +37,7 @@ cleaned as (
         upper(trim(currency)) as currency,
         _source_file,
         _source_row,
-        row_number() over (partition by upper(trim(order_id)) order by _source_row)
-            as occurrence,
+        min(_source_row) over (partition by upper(trim(order_id))) as first_source_row,
     from orders
 ),
 
@@ -62,10 +61,10 @@ matched as (
 
 final as (
     select
-        * exclude (occurrence, customer_id_upper, match_key_candidates),
+        * exclude (first_source_row, customer_id_upper, match_key_candidates),
         case
             when order_id is null or order_id = '' then 'missing_key'
-            when occurrence > 1 then 'duplicate_key'
+            when _source_row > first_source_row then 'duplicate_key'
             when order_date is null then 'missing_order_date'
             when customer_id_upper is null or customer_id_upper = '' then 'missing_customer_id'
             when customer_id is null and match_key_candidates > 1 then 'ambiguous_customer'

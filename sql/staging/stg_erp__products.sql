@@ -18,17 +18,16 @@ cleaned as (
         launched_on,
         _source_file,
         _source_row,
-        row_number() over (partition by upper(trim(product_id)) order by _source_row)
-            as occurrence,
+        min(_source_row) over (partition by upper(trim(product_id))) as first_source_row,
     from products
 ),
 
 final as (
     select
-        * exclude (occurrence),
+        * exclude (first_source_row),
         case
             when product_id is null or product_id = '' then 'missing_key'
-            when occurrence > 1 then 'duplicate_key'
+            when _source_row > first_source_row then 'duplicate_key'
             when unit_price < 0 or unit_cost < 0 or unit_weight_kg < 0 then 'negative_amount'
         end as quarantine_rule,
     from cleaned

@@ -22,17 +22,16 @@ cleaned as (
         credit_amount,
         _source_file,
         _source_row,
-        row_number() over (partition by upper(trim(return_id)) order by _source_row)
-            as occurrence,
+        min(_source_row) over (partition by upper(trim(return_id))) as first_source_row,
     from returns
 ),
 
 final as (
     select
-        cleaned.* exclude (occurrence),
+        cleaned.* exclude (first_source_row),
         case
             when cleaned.return_id is null or cleaned.return_id = '' then 'missing_key'
-            when cleaned.occurrence > 1 then 'duplicate_key'
+            when cleaned._source_row > cleaned.first_source_row then 'duplicate_key'
             when cleaned.quantity_returned is null or cleaned.quantity_returned <= 0
                 then 'nonpositive_quantity'
             when order_lines.order_line_id is null then 'unknown_order_line'

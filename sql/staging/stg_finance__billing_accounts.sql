@@ -16,17 +16,16 @@ cleaned as (
         upper(trim(country)) as country,
         _source_file,
         _source_row,
-        row_number() over (partition by upper(trim(billing_account_id)) order by _source_row)
-            as occurrence,
+        min(_source_row) over (partition by upper(trim(billing_account_id))) as first_source_row,
     from billing_accounts
 ),
 
 final as (
     select
-        * exclude (occurrence),
+        * exclude (first_source_row),
         case
             when billing_account_id is null or billing_account_id = '' then 'missing_key'
-            when occurrence > 1 then 'duplicate_key'
+            when _source_row > first_source_row then 'duplicate_key'
         end as quarantine_rule,
     from cleaned
 )

@@ -16,17 +16,16 @@ cleaned as (
         upper(trim(currency)) as currency,
         _source_file,
         _source_row,
-        row_number() over (partition by upper(trim(cost_pool_id)) order by _source_row)
-            as occurrence,
+        min(_source_row) over (partition by upper(trim(cost_pool_id))) as first_source_row,
     from cost_pools
 ),
 
 final as (
     select
-        * exclude (occurrence),
+        * exclude (first_source_row),
         case
             when cost_pool_id is null or cost_pool_id = '' then 'missing_key'
-            when occurrence > 1 then 'duplicate_key'
+            when _source_row > first_source_row then 'duplicate_key'
             when cost_month is null then 'missing_month'
             when amount is null then 'missing_amount'
         end as quarantine_rule,

@@ -19,17 +19,16 @@ cleaned as (
         upper(trim(currency)) as currency,
         _source_file,
         _source_row,
-        row_number() over (partition by upper(trim(invoice_id)) order by _source_row)
-            as occurrence,
+        min(_source_row) over (partition by upper(trim(invoice_id))) as first_source_row,
     from invoices
 ),
 
 final as (
     select
-        * exclude (occurrence),
+        * exclude (first_source_row),
         case
             when invoice_id is null or invoice_id = '' then 'missing_key'
-            when occurrence > 1 then 'duplicate_key'
+            when _source_row > first_source_row then 'duplicate_key'
             when invoice_date is null then 'missing_invoice_date'
             when amount < 0 then 'negative_amount'
         end as quarantine_rule,

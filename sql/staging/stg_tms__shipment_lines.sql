@@ -18,18 +18,17 @@ cleaned as (
         quantity_shipped,
         _source_file,
         _source_row,
-        row_number() over (partition by upper(trim(shipment_line_id)) order by _source_row)
-            as occurrence,
+        min(_source_row) over (partition by upper(trim(shipment_line_id))) as first_source_row,
     from shipment_lines
 ),
 
 final as (
     select
-        cleaned.* exclude (occurrence),
+        cleaned.* exclude (first_source_row),
         case
             when cleaned.shipment_line_id is null or cleaned.shipment_line_id = ''
                 then 'missing_key'
-            when cleaned.occurrence > 1 then 'duplicate_key'
+            when cleaned._source_row > cleaned.first_source_row then 'duplicate_key'
             when cleaned.quantity_shipped is null or cleaned.quantity_shipped <= 0
                 then 'nonpositive_quantity'
             when shipments.shipment_id is null then 'unknown_shipment'

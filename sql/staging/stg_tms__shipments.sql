@@ -28,17 +28,16 @@ cleaned as (
         upper(trim(currency)) as currency,
         _source_file,
         _source_row,
-        row_number() over (partition by upper(trim(shipment_id)) order by _source_row)
-            as occurrence,
+        min(_source_row) over (partition by upper(trim(shipment_id))) as first_source_row,
     from shipments
 ),
 
 final as (
     select
-        * exclude (occurrence),
+        * exclude (first_source_row),
         case
             when shipment_id is null or shipment_id = '' then 'missing_key'
-            when occurrence > 1 then 'duplicate_key'
+            when _source_row > first_source_row then 'duplicate_key'
             when ship_date is null then 'missing_ship_date'
             when weight_kg < 0 or freight_cost < 0 or distance_km < 0 then 'negative_amount'
         end as quarantine_rule,

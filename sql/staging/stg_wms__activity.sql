@@ -20,17 +20,16 @@ cleaned as (
         labor_minutes,
         _source_file,
         _source_row,
-        row_number() over (partition by upper(trim(activity_id)) order by _source_row)
-            as occurrence,
+        min(_source_row) over (partition by upper(trim(activity_id))) as first_source_row,
     from activity
 ),
 
 final as (
     select
-        * exclude (occurrence),
+        * exclude (first_source_row),
         case
             when activity_id is null or activity_id = '' then 'missing_key'
-            when occurrence > 1 then 'duplicate_key'
+            when _source_row > first_source_row then 'duplicate_key'
             when activity_type is null or activity_type not in ('pick', 'pack')
                 then 'unknown_activity_type'
             when units < 0 or labor_minutes < 0 then 'negative_amount'

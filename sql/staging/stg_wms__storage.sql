@@ -15,17 +15,16 @@ cleaned as (
         pallet_days,
         _source_file,
         _source_row,
-        row_number() over (partition by upper(trim(storage_id)) order by _source_row)
-            as occurrence,
+        min(_source_row) over (partition by upper(trim(storage_id))) as first_source_row,
     from storage
 ),
 
 final as (
     select
-        * exclude (occurrence),
+        * exclude (first_source_row),
         case
             when storage_id is null or storage_id = '' then 'missing_key'
-            when occurrence > 1 then 'duplicate_key'
+            when _source_row > first_source_row then 'duplicate_key'
             when storage_month is null then 'missing_month'
             when pallet_days < 0 then 'negative_amount'
         end as quarantine_rule,

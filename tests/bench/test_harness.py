@@ -47,6 +47,16 @@ def test_measure_reports_failures_timeouts_and_memory(tmp_path):
     slow = measure(["sleep", "5"], {"PATH": "/usr/bin:/bin"}, timeout_s=0.5)
     assert slow.outcome.startswith("timeout after")
     assert slow.seconds < 4
+    grower = "import time\nx = []\nwhile True:\n x.append(bytearray(20 * 2**20))\n time.sleep(0.01)"
+    bounded = measure(
+        ["python3", "-c", grower], {"PATH": "/usr/bin:/bin"}, memory_bound_bytes=300 * 2**20
+    )
+    assert bounded.outcome.startswith("stopped at the 0.3 GiB memory bound")
+    assert 300 * 2**20 < bounded.peak_rss_bytes < 2**30
+    killed = measure(
+        ["python3", "-c", "import os; os.kill(os.getpid(), 9)"], {"PATH": "/usr/bin:/bin"}
+    )
+    assert killed.outcome == "killed by signal 9"
 
 
 def test_growth_slope_flags_worse_than_linear():

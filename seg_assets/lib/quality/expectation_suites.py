@@ -11,20 +11,25 @@ seconds).
 """
 
 import json
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from seg_assets.lib.errors import SegAssetsError
 from seg_assets.lib.warehouse import row_count
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 SEVERITIES = ("error", "warn")
 TRACE_COLUMNS = ("_source_file", "_source_row")
 SAMPLE_SIZE = 10
-CHUNK_ROWS = 2_000_000
+CHUNK_ROWS = 1_000_000
 _COLUMN_ARGUMENTS = ("column", "column_A", "column_B")
 # Expectations judged row by row, whose results over chunks add up to the whole table's.
 _ROW_WISE_PREFIXES = (
@@ -182,6 +187,30 @@ def _validate_frame(suite: Any, frame: Any, trace: list[str]) -> list[Expectatio
     ]
 
 
+def _hash_chunks(
+    con: duckdb.DuckDBPyConnection, columns: str, table: str, key: list[str], chunks: int
+) -> Iterator["pd.DataFrame"]:
+    """The ``columns`` of ``table`` in ``chunks`` frames split by a hash of ``key``.
+
+    One pass writes the rows to Parquet partitioned by chunk in a scratch folder, and each
+    chunk is read back alone, so the work grows linearly with the table (a filtered scan per
+    chunk would read the table ``chunks`` times).
+    """
+    # Columns come from the suite and were checked against the table's own columns.
+    hashed = f"hash({', '.join(key)})" if key else "hash(rowid)"
+    with tempfile.TemporaryDirectory(prefix="seg_assets_validation_") as scratch:
+        con.execute(
+            f"copy (select {columns}, {hashed} % $chunks as _chunk from {table})"
+            " to $folder (format parquet, partition_by (_chunk))",
+            {"chunks": chunks, "folder": scratch},
+        ).fetchall()
+        for folder in sorted(Path(scratch).glob("_chunk=*")):
+            yield con.execute(
+                "select * from read_parquet($files, hive_partitioning = false)",
+                {"files": str(folder / "*.parquet")},
+            ).df()
+
+
 def validate_table(
     con: duckdb.DuckDBPyConnection, table: str, suite_path: Path, chunk_rows: int = CHUNK_ROWS
 ) -> SuiteOutcome:
@@ -215,26 +244,18 @@ def validate_table(
     if missing:
         raise SegAssetsError(f"{suite_path}: {table} has no column(s) {', '.join(missing)}")
     trace = [column for column in TRACE_COLUMNS if column in present]
-    selected = f"select {', '.join(dict.fromkeys(needed + trace))} from {table}"
+    columns = ", ".join(dict.fromkeys(needed + trace))
     suite = gx.ExpectationSuite(**document)
     key = chunk_key(document)
     chunks = max(1, -(-row_count(con, table) // chunk_rows)) if key is not None else 1
     if chunks == 1:
-        outcomes = _validate_frame(suite, con.execute(selected).df(), trace)
+        frame = con.execute(f"select {columns} from {table}").df()
+        outcomes = _validate_frame(suite, frame, trace)
     else:
-        # Columns come from the suite and were checked against the table's own columns.
-        hashed = f"hash({', '.join(key)})" if key else "hash(rowid)"
         outcomes = _merge(
             [
-                _validate_frame(
-                    suite,
-                    con.execute(
-                        f"{selected} where {hashed} % $chunks = $chunk",
-                        {"chunks": chunks, "chunk": chunk},
-                    ).df(),
-                    trace,
-                )
-                for chunk in range(chunks)
+                _validate_frame(suite, frame, trace)
+                for frame in _hash_chunks(con, columns, table, key, chunks)
             ]
         )
     return SuiteOutcome(suite=document.get("name", suite_path.stem), table=table, outcomes=outcomes)
