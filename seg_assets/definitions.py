@@ -7,6 +7,7 @@ from seg_assets.defs.jobs import full_refresh_job
 from seg_assets.defs.marts import assets as marts
 from seg_assets.defs.quality.checks import suite_checks
 from seg_assets.defs.resources import default_resources
+from seg_assets.defs.serving.assets import published_warehouse_asset
 from seg_assets.defs.sources import assets as sources
 from seg_assets.defs.staging import assets as staging
 from seg_assets.lib.errors import ModelDefinitionError
@@ -34,6 +35,7 @@ def build_definitions() -> dg.Definitions:
     return dg.Definitions.merge(
         domain_defs,
         dg.Definitions(
+            assets=[published_warehouse_asset(asset_keys)],
             asset_checks=suite_checks(asset_keys),
             jobs=[full_refresh_job],
             resources=default_resources(),

@@ -11,8 +11,9 @@ import pytest
 
 from seg_assets.definitions import defs
 from seg_assets.defs.partitions import month_range_tags
-from seg_assets.defs.resources import LandingFiles, warehouse_resource
+from seg_assets.defs.resources import LandingFiles, ServingFile, warehouse_resource
 from seg_assets.defs.sources.assets import SOURCE_CONTRACTS
+from seg_assets.lib.serving import serving_beside
 
 TINY_LANDING = Path(__file__).parent / "fixtures" / "tiny_landing"
 
@@ -46,6 +47,7 @@ def run_pipeline(
         resources={
             "duckdb": warehouse_resource(str(database)),
             "landing": LandingFiles(path=str(landing)),
+            "serving": ServingFile(path=str(serving_beside(database))),
         },
         tags=dict(tags or month_range_tags()),
         selection=selection,

@@ -14,6 +14,7 @@ from pathlib import Path
 from seg_assets.bench.measure import Measurement, measure
 from seg_assets.bench.scales import SCALES, Scale, dataset
 from seg_assets.lib.project import PROJECT_ROOT
+from seg_assets.lib.serving import serving_beside
 from seg_assets.lib.table_preview import markdown_table
 
 RESULTS_DIR = PROJECT_ROOT / "benchmarks" / "results"
@@ -67,12 +68,19 @@ def _env(landing: Path, warehouse: Path, work_dir: Path) -> dict[str, str]:
         **os.environ,
         "SEG_ASSETS_LANDING": str(landing),
         "SEG_ASSETS_WAREHOUSE": str(warehouse),
+        "SEG_ASSETS_SERVING": str(serving_beside(warehouse)),
         "DAGSTER_HOME": str(work_dir / "dagster_home"),
     }
 
 
 def _fresh(path: Path) -> None:
-    for stale in (path, path.with_suffix(".duckdb.wal"), path.with_suffix(".parquet")):
+    stale_files = (
+        path,
+        path.with_suffix(".duckdb.wal"),
+        path.with_suffix(".parquet"),
+        serving_beside(path),
+    )
+    for stale in stale_files:
         stale.unlink(missing_ok=True)
 
 

@@ -18,7 +18,8 @@ def _dagster_run(landing: Path, warehouse: Path, scope: str, month: str | None =
 
     from seg_assets.definitions import defs
     from seg_assets.defs.partitions import month_range_tags
-    from seg_assets.defs.resources import LandingFiles, warehouse_resource
+    from seg_assets.defs.resources import LandingFiles, ServingFile, warehouse_resource
+    from seg_assets.lib.serving import serving_beside
 
     # Scopes come from the Definitions, never a hand-kept list, so new assets are measured.
     selections = {
@@ -33,6 +34,7 @@ def _dagster_run(landing: Path, warehouse: Path, scope: str, month: str | None =
         resources={
             "duckdb": warehouse_resource(str(warehouse)),
             "landing": LandingFiles(path=str(landing)),
+            "serving": ServingFile(path=str(serving_beside(warehouse))),
         },
         tags=month_range_tags(month),
         selection=selections[scope],

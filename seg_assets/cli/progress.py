@@ -40,10 +40,11 @@ class RunProgress:
             self.reported.add(materialization.asset_key)
             self.done += 1
             rows = materialization.metadata.get("dagster/row_count")
+            count = f"{rows.value:,} rows" if rows else ""
             began = self.step_started.get(event.step_key or "", self.started)
             print(
                 f"[{self.done:>3}/{self.total}] {materialization.asset_key.to_user_string():<52}"
-                f" {rows.value if rows else '-':>11,} rows {time.monotonic() - began:6.1f}s",
+                f" {count:>16} {time.monotonic() - began:6.1f}s",
                 flush=True,
             )
         elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:

@@ -1,14 +1,21 @@
-"""Resources shared by every asset: the DuckDB warehouse and the landing folder."""
+"""Resources shared by every asset: the DuckDB warehouse, the landing folder and the serving
+file."""
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from seg_assets.lib.pipeline_settings import load_pipeline_settings
-from seg_assets.lib.project import landing_dir, warehouse_path
+from seg_assets.lib.project import landing_dir, serving_path, warehouse_path
 
 
 class LandingFiles(dg.ConfigurableResource):
     """Root folder holding one sub-folder of extracts per source system."""
+
+    path: str
+
+
+class ServingFile(dg.ConfigurableResource):
+    """DuckDB file that BI tools read, replaced whole after each successful run."""
 
     path: str
 
@@ -25,4 +32,5 @@ def default_resources() -> dict[str, object]:
     return {
         "duckdb": warehouse_resource(),
         "landing": LandingFiles(path=str(landing_dir())),
+        "serving": ServingFile(path=str(serving_path())),
     }

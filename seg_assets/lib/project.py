@@ -17,6 +17,12 @@ def warehouse_path() -> Path:
     return _path_from_env("SEG_ASSETS_WAREHOUSE", PROJECT_ROOT / "data" / "warehouse.duckdb")
 
 
+def serving_path() -> Path:
+    """DuckDB file BI tools read, replaced whole after each successful run
+    (``SEG_ASSETS_SERVING``)."""
+    return _path_from_env("SEG_ASSETS_SERVING", PROJECT_ROOT / "data" / "serving.duckdb")
+
+
 def landing_dir() -> Path:
     """Folder of source-system extracts, one sub-folder per system (``SEG_ASSETS_LANDING``)."""
     return _path_from_env("SEG_ASSETS_LANDING", PROJECT_ROOT / "data" / "landing")
