@@ -6,6 +6,7 @@ from seg_assets.defs.intermediate import assets as intermediate
 from seg_assets.defs.jobs import full_refresh_job
 from seg_assets.defs.marts import assets as marts
 from seg_assets.defs.quality.checks import suite_checks
+from seg_assets.defs.quality.report import dq_report_asset
 from seg_assets.defs.resources import default_resources
 from seg_assets.defs.serving.assets import published_warehouse_asset
 from seg_assets.defs.sources import assets as sources
@@ -32,11 +33,14 @@ def build_definitions() -> dg.Definitions:
     domain_defs = dg.Definitions.merge(sources.defs, staging.defs, intermediate.defs, marts.defs)
     _check_lineage(domain_defs)
     asset_keys = [key for asset in domain_defs.assets or [] for key in asset.keys]
+    checks = suite_checks(asset_keys)
+    checked = sorted({key.asset_key for check in checks for key in check.check_keys})
+    report = dq_report_asset(checked)
     return dg.Definitions.merge(
         domain_defs,
         dg.Definitions(
-            assets=[published_warehouse_asset(asset_keys)],
-            asset_checks=suite_checks(asset_keys),
+            assets=[report, published_warehouse_asset([*asset_keys, report.key])],
+            asset_checks=checks,
             jobs=[full_refresh_job],
             resources=default_resources(),
             executor=dg.in_process_executor,

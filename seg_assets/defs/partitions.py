@@ -1,5 +1,7 @@
 """The monthly partitions that every time-partitioned asset shares."""
 
+from collections.abc import Mapping
+
 import dagster as dg
 
 from seg_assets.lib.model_runner import MonthWindow
@@ -19,6 +21,18 @@ def month_range_tags(first: str | None = None, last: str | None = None) -> dict[
     """Tags for one run over months ``first``..``last`` (default: every monthly partition)."""
     keys = monthly_partitions.get_partition_keys()
     return {RANGE_START_TAG: first or keys[0], RANGE_END_TAG: last or first or keys[-1]}
+
+
+def tagged_month_window(tags: Mapping[str, str]) -> MonthWindow | None:
+    """The months a run's tags select (one partition or a range), or None if it has none."""
+    first = tags.get(RANGE_START_TAG) or tags.get("dagster/partition")
+    if first is None:
+        return None
+    last = tags.get(RANGE_END_TAG) or first
+    return MonthWindow(
+        start=monthly_partitions.time_window_for_partition_key(first).start.date(),
+        end=monthly_partitions.time_window_for_partition_key(last).end.date(),
+    )
 
 
 def month_window(context: dg.AssetExecutionContext) -> MonthWindow:

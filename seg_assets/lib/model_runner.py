@@ -8,7 +8,7 @@ catalogued reason instead of dropping them. All writes of one model commit toget
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 
@@ -41,6 +41,16 @@ class MonthWindow:
     def predicate(column: str) -> str:
         """SQL selecting the window's rows on ``column`` (a validated identifier)."""
         return f"{column} >= $month_start and {column} < $month_end"
+
+    @property
+    def is_one_month(self) -> bool:
+        """Whether the window is exactly one month."""
+        return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month == 1
+
+    def month_before(self) -> "MonthWindow":
+        """The month just before the window."""
+        previous = (self.start - timedelta(days=1)).replace(day=1)
+        return MonthWindow(start=previous, end=self.start)
 
 
 @dataclass(frozen=True)

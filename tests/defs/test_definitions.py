@@ -49,9 +49,9 @@ def test_lineage_runs_from_each_raw_file_to_the_customer_month_mart():
 
 def test_every_asset_has_a_description_group_and_kind():
     specs = list(defs.resolve_all_asset_specs())
-    assert len(specs) == 31
+    assert len(specs) == 32
     groups = {spec.group_name for spec in specs}
-    assert groups == {"sources", "staging", "intermediate", "marts", "serving"}
+    assert groups == {"sources", "staging", "intermediate", "marts", "quality", "serving"}
     for spec in specs:
         assert spec.description, spec.key
         assert "duckdb" in spec.kinds, spec.key

@@ -41,7 +41,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict:
 def test_every_asset_materializes_and_every_check_passes(generated):
     result = generated["result"]
     materialized = {event.asset_key for event in result.get_asset_materialization_events()}
-    assert len(materialized) == 31
+    assert len(materialized) == 32
     evaluations = result.get_asset_check_evaluations()
     assert len(evaluations) == 27
     assert [e.asset_key for e in evaluations if not e.passed] == []
