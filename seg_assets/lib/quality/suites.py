@@ -72,8 +72,8 @@ class SuiteExpectation:
 
     @property
     def column(self) -> str | None:
-        """The column it is about, if it names one."""
-        return self.kwargs.get("column")
+        """The column(s) it is about, e.g. ``delivery_date, ship_date`` for a pair."""
+        return ", ".join(self.columns) or None
 
     @property
     def columns(self) -> list[str]:
