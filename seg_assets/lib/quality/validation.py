@@ -109,13 +109,32 @@ def _validate_frame(
     frame: Any,
     parameters: Mapping[str, Any],
 ) -> list[ExpectationOutcome]:
-    import great_expectations as gx
+    """Outcomes of ``expectations`` on ``frame``, in suite order.
 
+    GE copies the whole frame for every expectation it filters, so expectations go to it in
+    groups on frames of just the columns they read (twice as fast on a wide frame).
+    """
     if SOURCE_ROW in frame.columns:
         # As the (unnamed) index, source rows come back as GE's sample of failing indices;
         # naming it as an index column instead makes GE visit every failing row in Python.
         frame = frame.set_index(SOURCE_ROW)
         frame.index.name = None
+    by_columns: dict[tuple[str, ...], list[SuiteExpectation]] = {}
+    for item in expectations:
+        by_columns.setdefault(tuple(item.columns), []).append(item)
+    outcomes = [
+        outcome
+        for columns, group in by_columns.items()
+        for outcome in _validate_columns(group, frame[list(columns)], parameters)
+    ]
+    return sorted(outcomes, key=lambda outcome: outcome.index)
+
+
+def _validate_columns(
+    expectations: Sequence[SuiteExpectation], frame: Any, parameters: Mapping[str, Any]
+) -> list[ExpectationOutcome]:
+    import great_expectations as gx
+
     suite = gx.ExpectationSuite(
         name="batch", expectations=[item.as_config() for item in expectations]
     )
@@ -158,7 +177,7 @@ def _validate_frame(
                 ],
             )
         )
-    return sorted(outcomes, key=lambda outcome: outcome.index)
+    return outcomes
 
 
 def _merge(parts_per_frame: Iterable[list[ExpectationOutcome]]) -> list[ExpectationOutcome]:
