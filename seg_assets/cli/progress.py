@@ -24,6 +24,7 @@ class RunProgress:
         self.started = time.monotonic()
         self.step_started: dict[str, float] = {}
         self.failures: list[str] = []
+        self.warnings: list[str] = []
         self.reported: set[dg.AssetKey] = set()
 
     def __call__(self, entry: dg.EventLogEntry) -> None:
@@ -55,7 +56,11 @@ class RunProgress:
                     f" {evaluation.asset_key.to_user_string()} {evaluation.check_name}"
                 )
                 print(f"      {line}", flush=True)
-                self.failures.append(line)
+                # A failed warning is reported; only ERROR severity fails the run.
+                if evaluation.severity == dg.AssetCheckSeverity.ERROR:
+                    self.failures.append(line)
+                else:
+                    self.warnings.append(line)
         elif event.event_type == dg.DagsterEventType.STEP_FAILURE:
             error = event.event_specific_data.error
             cause = error.cause or error
@@ -98,7 +103,10 @@ def run_full_refresh(partition: str | None) -> int:
     )
     elapsed = time.monotonic() - progress.started
     if result.success and not progress.failures:
-        print(f"Done: {progress.done} assets in {elapsed:.1f}s")
+        warned = (
+            f"; {len(progress.warnings)} check(s) with failed warnings" if progress.warnings else ""
+        )
+        print(f"Done: {progress.done} assets in {elapsed:.1f}s{warned}")
         return 0
     print(f"Run {run_id} failed after {elapsed:.1f}s; {progress.done}/{total} assets built:")
     for failure in progress.failures:

@@ -15,7 +15,7 @@ from seg_assets.lib.quality.suites import SuiteExpectation, read_suite
 from seg_assets.lib.quality.validation import BatchLimits, validate_suite
 
 TABLE = "staging.stg_erp__order_lines"
-THRESHOLDS = {"robust_z": 3.5, "band": 0.5, "max_missing": 0.25}
+THRESHOLDS = {"robust_z": 3.5, "band": 0.5, "max_missing": 0.25, "outlier_min_values": 30}
 ONE_FRAME = BatchLimits(rows=10**9, unique_rows=10**9)
 
 
@@ -211,8 +211,8 @@ def test_results_are_kept_per_run_and_give_the_previous_row_count(order_lines, f
     outcome = validate_suite(order_lines, full_suite, Scope(TABLE), parameters, ONE_FRAME)
     record_outcome(order_lines, "run-1", outcome)
     record_outcome(order_lines, "run-1", outcome)  # a retry replaces, never doubles
-    assert previous_rows_validated(order_lines, TABLE, "all rows", "run-2") == 5000
-    assert previous_rows_validated(order_lines, TABLE, "all rows", "run-1") is None
+    assert previous_rows_validated(order_lines, TABLE, "run-2") == 5000
+    assert previous_rows_validated(order_lines, TABLE, "run-1") is None
     [(rows, failed)] = order_lines.execute(
         "select count(*), count(*) filter (where not success) from quality.dq_results"
     ).fetchall()

@@ -26,6 +26,7 @@ create table if not exists {DQ_RESULTS} (
     table_name varchar not null,
     suite varchar not null,
     scope varchar not null,
+    scope_kind varchar not null,
     rows_validated bigint not null,
     expectation_index integer not null,
     expectation varchar not null,
@@ -56,6 +57,7 @@ def record_outcome(con: duckdb.DuckDBPyConnection, run_id: str, outcome: SuiteOu
             outcome.table,
             outcome.suite,
             outcome.scope,
+            outcome.scope_kind,
             outcome.rows_validated,
             item.index,
             item.expectation,
@@ -81,16 +83,15 @@ def record_outcome(con: duckdb.DuckDBPyConnection, run_id: str, outcome: SuiteOu
             )
 
 
-def previous_rows_validated(
-    con: duckdb.DuckDBPyConnection, table: str, scope: str, run_id: str
-) -> int | None:
-    """Rows the latest other run validated in this table and scope, if any run did."""
+def previous_rows_validated(con: duckdb.DuckDBPyConnection, table: str, run_id: str) -> int | None:
+    """Rows the latest other run validated in this table as a whole or over a range of months
+    (a range that gained a month still compares with the previous run), if any run did."""
     ensure_dq_results(con)
     found = con.execute(
         f"select rows_validated from {DQ_RESULTS}"
-        " where table_name = ? and scope = ? and run_id <> ?"
+        " where table_name = ? and scope_kind in ('table', 'months') and run_id <> ?"
         " order by validated_at desc limit 1",
-        [table, scope, run_id],
+        [table, run_id],
     ).fetchall()
     return int(found[0][0]) if found else None
 

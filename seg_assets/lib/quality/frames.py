@@ -31,6 +31,7 @@ class Scope:
     table: str
     where: str | None = None  # SQL predicate over bound parameters, built from identifiers
     parameters: dict[str, Any] = field(default_factory=dict)
+    kind: str = "table"  # "table", "months" (a range of months) or "month" (exactly one)
 
     @property
     def label(self) -> str:

@@ -3,10 +3,12 @@
 A suite declares where each ``$PARAMETER`` comes from in ``meta.parameters``:
 
 - ``{"setting": "<name>"}``: a threshold from ``config/quality.yaml``.
-- ``{"robust_z_bound": {"column": c, "side": "min" | "max", "z": "<setting>"}}``: the median
-  of ``c`` over the validated rows minus or plus z robust standard deviations, the robust
-  deviation being 1.4826 x the median absolute deviation (1.2533 x the mean absolute deviation
-  when over half the values are equal). Great Expectations then judges each value against it.
+- ``{"robust_z_bound": {"column": c, "side": "min" | "max", "z": "<setting>", "log": bool}}``:
+  the median of ``c`` (of ``ln(c)`` with ``log``, for right-skewed amounts) over the validated
+  rows minus or plus z robust standard deviations, the robust deviation being 1.4826 x the
+  median absolute deviation (1.2533 x the mean absolute deviation when over half the values
+  are equal); unbounded below the ``outlier_min_values`` setting. Great Expectations then
+  judges each value against it.
 - ``{"values_missing_from": {"column": c, "reference": "<schema>.<table>.<column>"}}``: the
   distinct values of ``c`` in the validated rows that the reference column lacks, for
   referential integrity with ``expect_column_values_to_not_be_in_set`` (Great Expectations
@@ -59,23 +61,41 @@ def _threshold(suite: Suite, name: str, thresholds: Mapping[str, float]) -> floa
 
 
 def _robust_bound(
-    con: duckdb.DuckDBPyConnection, scope: Scope, spec: Mapping[str, Any], z: float
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    spec: Mapping[str, Any],
+    z: float,
+    min_values: int,
 ) -> float:
     column = checked_identifier(spec["column"], "robust_z_bound column")
-    [(median, mad)] = con.execute(
-        scope.select([f"median({column})", f"mad({column})"]), scope.parameters
+    unbounded = math.inf if spec["side"] == "max" else -math.inf
+    # On a log scale for right-skewed amounts (prices, freight, invoices), where a z-score on
+    # the raw values flags a fixed share of any long tail; zero and negative values are left
+    # to the range expectations.
+    value = f"ln({column})" if spec.get("log") else column
+    where = f"{column} > 0" if spec.get("log") else f"{column} is not null"
+    [(count, median, mad)] = con.execute(
+        scope.select(
+            [
+                f"count(*) filter (where {where})",
+                f"median({value}) filter (where {where})",
+                f"mad({value}) filter (where {where})",
+            ]
+        ),
+        scope.parameters,
     ).fetchall()
-    if median is None:
-        return math.inf if spec["side"] == "max" else -math.inf
+    if count < min_values:
+        return unbounded  # too few values to call any of them an outlier
     spread = _MAD_SCALE * float(mad)
     if spread == 0:
         [(mean_ad,)] = con.execute(
-            scope.select([f"avg(abs({column} - $median))"]),
+            scope.select([f"avg(abs({value} - $median)) filter (where {where})"]),
             {**scope.parameters, "median": median},
         ).fetchall()
         spread = _MEAN_AD_SCALE * float(mean_ad or 0)
     sign = 1 if spec["side"] == "max" else -1
-    return float(median) + sign * z * spread
+    bound = float(median) + sign * z * spread
+    return math.exp(bound) if spec.get("log") else bound
 
 
 def _values_missing_from(
@@ -133,7 +153,13 @@ def resolve_parameters(
         if kind == "setting":
             values[name] = _threshold(suite, spec, thresholds)
         elif kind == "robust_z_bound":
-            values[name] = _robust_bound(con, scope, spec, _threshold(suite, spec["z"], thresholds))
+            values[name] = _robust_bound(
+                con,
+                scope,
+                spec,
+                _threshold(suite, spec["z"], thresholds),
+                int(_threshold(suite, "outlier_min_values", thresholds)),
+            )
         elif kind == "values_missing_from":
             values[name] = _values_missing_from(con, scope, spec)
         else:

@@ -63,6 +63,7 @@ class SuiteOutcome:
     suite: str
     table: str
     scope: str
+    scope_kind: str
     rows_validated: int
     outcomes: list[ExpectationOutcome]
 
@@ -296,6 +297,7 @@ def validate_suite(
         suite=suite.name,
         table=scope.table,
         scope=scope.label,
+        scope_kind=scope.kind,
         rows_validated=rows,
         outcomes=outcomes,
     )
