@@ -14,8 +14,15 @@ from seg_assets.defs.partitions import month_range_tags
 from seg_assets.defs.resources import LandingFiles, ServingFile, warehouse_resource
 from seg_assets.defs.sources.assets import SOURCE_CONTRACTS
 from seg_assets.lib.serving import serving_beside
+from seg_assets.lib.source_contracts import SourceContract
 
 TINY_LANDING = Path(__file__).parent / "fixtures" / "tiny_landing"
+
+
+def csv_as_parquet(csv_path: Path, parquet_path: Path) -> None:
+    """Write a hand-made CSV as the Parquet extract of a source whose contract says Parquet
+    (every column as text, as an untyped export would hold it)."""
+    pl.read_csv(csv_path, infer_schema=False).write_parquet(parquet_path)
 
 
 def write_tiny_landing(target: Path) -> Path:
@@ -24,9 +31,37 @@ def write_tiny_landing(target: Path) -> Path:
     for contract in SOURCE_CONTRACTS.values():
         if contract.format == "parquet":
             csv_path = target / contract.system / f"{contract.entity}.csv"
-            pl.read_csv(csv_path, infer_schema=False).write_parquet(contract.landing_file(target))
+            csv_as_parquet(csv_path, contract.landing_file(target))
             csv_path.unlink()
     return target
+
+
+def scratch_contract(
+    name: str, columns: tuple[tuple[str, str], ...], **settings: object
+) -> SourceContract:
+    """A CSV contract for loader tests: ``<system>__<entity>`` keyed on its first column."""
+    system, entity = name.split("__")
+    return SourceContract(
+        name=name,
+        system=system,
+        entity=entity,
+        format="csv",
+        description="Test extract.",
+        key=columns[0][0],
+        columns=columns,
+        **settings,
+    )
+
+
+def write_landing_file(root: Path, contract: SourceContract, content: str | bytes) -> Path:
+    """Write ``content`` as ``contract``'s file in the landing folder ``root/landing``."""
+    path = contract.landing_file(root / "landing")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, str):
+        path.write_text(content)
+    else:
+        path.write_bytes(content)
+    return root / "landing"
 
 
 def one_month_tags(partition_key: str) -> dict[str, str]:

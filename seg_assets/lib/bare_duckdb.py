@@ -10,7 +10,8 @@ from pathlib import Path
 
 import duckdb
 
-from seg_assets.lib.raw_loading import RAW_SCHEMA, landing_rows_sql
+from seg_assets.lib.landing_files import open_landing_file
+from seg_assets.lib.raw_loading import RAW_SCHEMA
 from seg_assets.lib.source_contracts import SourceContract
 from seg_assets.lib.sql_models import QUARANTINE_RULE_COLUMN, SqlModel
 from seg_assets.lib.warehouse import ensure_schema, qualified_table
@@ -20,13 +21,14 @@ def load_source(
     con: duckdb.DuckDBPyConnection, contract: SourceContract, landing_dir: Path
 ) -> None:
     """``raw.<source>`` straight from the file, values cast to their declared types."""
-    rows, row_number = landing_rows_sql(contract)
+    landing = open_landing_file(con, contract, landing_dir)
     typed = ", ".join(f"try_cast({c} as {t}) as {c}" for c, t in contract.columns)
     ensure_schema(con, RAW_SCHEMA)
     con.execute(
         f"create or replace table {qualified_table(RAW_SCHEMA, contract.name)} as"
-        f" select {typed}, $source_file as _source_file, {row_number} as _source_row from {rows}",
-        {"source_file": str(contract.landing_file(landing_dir))},
+        f" select {typed}, $source_file as _source_file, {landing.row_number_sql} as _source_row"
+        f" from {landing.rows_sql()}",
+        landing.parameters(),
     )
 
 

@@ -96,9 +96,10 @@ def read_landing_file(contract: SourceContract, landing_dir: Path) -> pd.DataFra
 def parse_column(values: pd.Series, column_type: str) -> pd.Series:
     """Convert a column to its declared type; values that do not convert become missing.
 
-    ``DECIMAL(18,2)`` becomes integer cents (``Int64``), ``INTEGER`` becomes ``Int64`` (whole
-    numbers in the 32-bit range only), ``DATE`` becomes ``datetime64`` (ISO ``YYYY-MM-DD``
-    text or dates), ``DOUBLE`` becomes ``float64`` and ``VARCHAR`` is kept as text.
+    ``DECIMAL(18,2)`` becomes integer cents (``Int64``; a value with a fraction of a cent does
+    not convert), ``INTEGER`` becomes ``Int64`` (whole numbers in the 32-bit range only),
+    ``DATE`` becomes ``datetime64`` (ISO ``YYYY-MM-DD`` text or dates), ``DOUBLE`` becomes
+    ``float64`` (NaN and infinities do not convert) and ``VARCHAR`` is kept as text.
 
     Parameters
     ----------
@@ -112,10 +113,15 @@ def parse_column(values: pd.Series, column_type: str) -> pd.Series:
     if column_type == "DATE":
         return pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
     numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+    numbers = numbers.where(np.isfinite(numbers))
     if column_type == "DOUBLE":
         return numbers
     if column_type == MONEY_TYPE:
-        return (numbers * 100).round().astype("Int64")
+        cents = numbers * 100
+        # The raw layer rejects what DECIMAL(18,2) would round; the tolerance absorbs binary
+        # fractions (10.01 * 100 is 1000.9999999999999).
+        whole_cents = (cents - cents.round()).abs() < 1e-6
+        return cents.round().where(whole_cents).astype("Int64")
     if column_type == "INTEGER":
         low, high = INTEGER_RANGE
         whole = (numbers % 1 == 0) & numbers.between(low, high)
@@ -258,6 +264,7 @@ def stage_orders(orders: pd.DataFrame, customers: pd.DataFrame) -> tuple[pd.Data
             "missing_key": is_blank(matched["order_id"]),
             "duplicate_key": matched["is_duplicate"],
             "missing_order_date": matched["order_date"].isna(),
+            "future_date": matched["order_date"] > pd.Timestamp(date.today()),
             "missing_customer_id": is_blank(matched["source_customer_id"]),
             "ambiguous_customer": is_ambiguous,
             "unknown_customer": matched["customer_id"].isna(),
@@ -324,6 +331,7 @@ def stage_shipments(shipments: pd.DataFrame) -> pd.DataFrame:
             "missing_key": is_blank(shipment_id),
             "duplicate_key": shipment_id.duplicated(),
             "missing_ship_date": shipments["ship_date"].isna(),
+            "future_date": shipments["ship_date"] > pd.Timestamp(date.today()),
             "negative_amount": negative,
         }
     )

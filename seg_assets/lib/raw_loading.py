@@ -1,8 +1,10 @@
 """Load one landing extract into ``raw.<source>`` with its declared types.
 
-Every row keeps its source file and 1-based data row number. A value that does not cast to its
-declared type sends the whole row to ``quarantine.<source>`` with the column and value named;
-the raw table and its quarantine are replaced together in one transaction.
+Every row keeps its source file and 1-based data row number. A value that is not a usable value
+of its declared type (it does not cast, is out of range, is NaN or infinite, or would be
+rounded) sends the whole row to ``quarantine.<source>`` with the column, value and reason named;
+the raw table and its quarantine are replaced together in one transaction. A file DuckDB cannot
+parse, or one with no data rows, fails the load and leaves both tables as they were.
 """
 
 from dataclasses import dataclass
@@ -11,6 +13,12 @@ from pathlib import Path
 import duckdb
 
 from seg_assets.lib.errors import SourceContractError
+from seg_assets.lib.landing_files import (
+    LandingFile,
+    open_landing_file,
+    raise_on_rejected_lines,
+    read_error,
+)
 from seg_assets.lib.source_contracts import SourceContract
 from seg_assets.lib.warehouse import ensure_schema, qualified_table, row_count, transaction
 
@@ -33,79 +41,61 @@ class RawLoadResult:
     ignored_columns: tuple[str, ...]
 
 
-# The contract fixes the CSV dialect, so a file in another dialect fails on its header instead of
-# being guessed. WITH ORDINALITY numbers rows in file order even when DuckDB reads in parallel.
-_CSV_ROWS = (
-    "read_csv($source_file, header = true, all_varchar = true, delim = ',', quote = '\"')"
-    " with ordinality"
-)
-_PARQUET_ROWS = "read_parquet($source_file, file_row_number = true)"
+def _value_problems(column: str, column_type: str) -> list[tuple[str, str]]:
+    """SQL conditions on a non-null ``column`` value, each with why the value is not usable.
 
-
-def landing_rows_sql(contract: SourceContract) -> tuple[str, str]:
-    """Table expression reading the landing file, and the SQL of its 1-based row number."""
-    if contract.format == "csv":
-        return _CSV_ROWS, "ordinality"
-    return _PARQUET_ROWS, "file_row_number + 1"
-
-
-def check_landing_file(
-    con: duckdb.DuckDBPyConnection, contract: SourceContract, landing_dir: Path
-) -> tuple[Path, tuple[str, ...]]:
-    """Check that the landing file exists, is readable and has every declared column.
-
-    Returns
-    -------
-    tuple
-        The file's path and the names of extra columns present in the file but not declared
-        (they are ignored, not loaded).
+    ``try_cast`` alone would let NaN and infinity through as DOUBLE, silently round 3.5 to the
+    INTEGER 4 and 10.005 to the DECIMAL(18,2) 10.01, and give the same reason for a number out
+    of range as for text that is no number at all. The first condition that holds gives the
+    reason. Column names and types were validated when the contract was loaded.
     """
-    path = contract.landing_file(landing_dir)
-    where = f"{contract.system}: {path}"
-    if not path.is_file():
-        raise SourceContractError(
-            f"{where}: landing file for source {contract.name} is missing; deliver the extract"
-            " there or point SEG_ASSETS_LANDING at the folder that holds it"
+    kind = column_type.split("(")[0]
+    typed = f"try_cast({column} as {column_type})"
+    as_double = f"try_cast({column} as DOUBLE)"
+    problems = []
+    if kind in ("INTEGER", "BIGINT", "DECIMAL"):
+        problems.append(
+            (f"{typed} is null and isfinite({as_double})", f"is out of range for {column_type}")
         )
-    if path.stat().st_size == 0:
-        raise SourceContractError(f"{where}: file is empty, expected a header row")
-    rows, _ = landing_rows_sql(contract)
-    try:
-        present = [
-            name
-            for name, *_ in con.execute(
-                f"describe select * from {rows}", {"source_file": str(path)}
-            ).fetchall()
-        ]
-    except duckdb.Error as error:
-        raise SourceContractError(
-            f"{where}: cannot be read as {contract.format}: {error}"
-        ) from error
-    missing = [column for column in contract.column_names if column not in present]
-    if missing:
-        raise SourceContractError(
-            f"{where}: missing column(s) {', '.join(missing)} in the header (row 1); the"
-            f" contract in config/sources.yaml expects {', '.join(contract.column_names)}"
+    problems.append((f"{typed} is null", f"is not a valid {column_type}"))
+    if kind in ("DOUBLE", "DATE", "TIMESTAMP"):
+        problems.append((f"not isfinite({typed})", f"is not a finite {column_type}"))
+    if kind in ("INTEGER", "BIGINT"):
+        problems.append((f"{as_double} <> {typed}", f"is not a whole number ({column_type})"))
+    if kind == "DECIMAL":
+        precision, scale = (int(part) for part in column_type[8:-1].split(","))
+        # Wide enough for every value the declared type holds, with 20 more decimal places.
+        exact = f"DECIMAL(38,{min(38 - precision + scale, scale + 20)})"
+        problems.append(
+            (
+                f"try_cast(cast({column} as varchar) as {exact}) <> {typed}",
+                f"has more than {scale} decimal places ({column_type})",
+            )
         )
-    extra = tuple(
-        column
-        for column in present
-        if column not in contract.column_names and column not in ("ordinality", "file_row_number")
-    )
-    return path, extra
+    return problems
 
 
 def _type_errors_expression(contract: SourceContract) -> str:
-    """SQL listing, per row, each value that does not cast to its declared type (or null)."""
-    failures = [
-        # Identifiers and types were validated when the contract was loaded.
-        f"case when {column} is not null and try_cast({column} as {column_type}) is null"
-        f" then '{column}=''' || cast({column} as varchar) || ''' is not a valid {column_type}'"
-        " end"
-        for column, column_type in contract.columns
-        if column_type != "VARCHAR"
-    ]
+    """SQL listing, per row, each value that is not a usable value of its type (or null)."""
+    failures = []
+    for column, column_type in contract.columns:
+        if column_type == "VARCHAR":
+            continue
+        cases = " ".join(
+            f"when {condition} then '{column}=''' || cast({column} as varchar) || ''' {reason}'"
+            for condition, reason in _value_problems(column, column_type)
+        )
+        failures.append(f"case when {column} is null then null {cases} end")
     return f"nullif(concat_ws('; ', {', '.join(failures)}), '')" if failures else "null"
+
+
+def _empty_extract_error(landing: LandingFile) -> SourceContractError:
+    what = "has a header but no data rows" if landing.contract.format == "csv" else "has no rows"
+    return landing.error(
+        f"{what}; an empty extract is almost always a broken feed: deliver it again, or set"
+        f" allow_empty: true for {landing.contract.name} in config/sources.yaml if this source"
+        " may legitimately be empty"
+    )
 
 
 def load_raw_table(
@@ -125,9 +115,14 @@ def load_raw_table(
         Root folder of the landing files.
     run_id
         Recorded on quarantined rows so they can be traced to the run that rejected them.
+
+    Raises
+    ------
+    SourceContractError
+        The file is missing, lacks a declared column, cannot be parsed (the message names the
+        line and column), or has no data rows while the contract does not allow that.
     """
-    path, extra = check_landing_file(con, contract, landing_dir)
-    rows, row_number = landing_rows_sql(contract)
+    landing = open_landing_file(con, contract, landing_dir)
     raw_table = qualified_table(RAW_SCHEMA, contract.name)
     quarantine_table = qualified_table(QUARANTINE_SCHEMA, contract.name)
     typed = ", ".join(
@@ -140,7 +135,8 @@ def load_raw_table(
     type_errors = _type_errors_expression(contract)
     ensure_schema(con, RAW_SCHEMA)
     ensure_schema(con, QUARANTINE_SCHEMA)
-    params = {"source_file": str(path), "run_id": run_id, "rule": TYPE_ERROR_RULE}
+    parameters = landing.parameters()
+    row_number = landing.row_number_sql
     try:
         with transaction(con):
             con.execute(
@@ -148,11 +144,13 @@ def load_raw_table(
                 create or replace table {raw_table} as
                 select {typed}, $source_file as {SOURCE_FILE_COLUMN},
                     {row_number} as {SOURCE_ROW_COLUMN}
-                from {rows}
+                from {landing.rows_sql(record_rejected_lines=True)}
                 where {type_errors} is null
                 """,
-                {"source_file": params["source_file"]},
+                parameters,
             )
+            if contract.format == "csv":
+                raise_on_rejected_lines(con, landing)
             con.execute(
                 f"""
                 create or replace table {quarantine_table} as
@@ -164,24 +162,24 @@ def load_raw_table(
                     {type_errors} as quarantine_reason,
                     $run_id as run_id,
                     current_timestamp as quarantined_at
-                from {rows}
+                from {landing.rows_sql()}
                 where {type_errors} is not null
                 order by {SOURCE_ROW_COLUMN}
                 """,
-                params,
+                {**parameters, "run_id": run_id, "rule": TYPE_ERROR_RULE},
             )
+            loaded, quarantined = row_count(con, raw_table), row_count(con, quarantine_table)
+            if loaded + quarantined == 0 and not contract.allow_empty:
+                raise _empty_extract_error(landing)
     except duckdb.Error as error:
-        raise SourceContractError(
-            f"{contract.system}: {path}: cannot be read as {contract.format}: {error}"
-        ) from error
-    loaded, quarantined = row_count(con, raw_table), row_count(con, quarantine_table)
+        raise read_error(landing, error) from error
     return RawLoadResult(
         source=contract.name,
-        file=path,
+        file=landing.path,
         rows_in_file=loaded + quarantined,
         rows_loaded=loaded,
         rows_quarantined=quarantined,
-        ignored_columns=extra,
+        ignored_columns=landing.ignored_columns,
     )
 
 
@@ -189,7 +187,11 @@ def count_landing_rows(
     con: duckdb.DuckDBPyConnection, contract: SourceContract, landing_dir: Path
 ) -> int:
     """Data rows in the landing file, counted independently of the loaded tables."""
-    path, _ = check_landing_file(con, contract, landing_dir)
-    rows, _ = landing_rows_sql(contract)
-    [(count,)] = con.execute(f"select count(*) from {rows}", {"source_file": str(path)}).fetchall()
+    landing = open_landing_file(con, contract, landing_dir)
+    try:
+        [(count,)] = con.execute(
+            f"select count(*) from {landing.rows_sql()}", landing.parameters()
+        ).fetchall()
+    except duckdb.Error as error:
+        raise read_error(landing, error) from error
     return int(count)

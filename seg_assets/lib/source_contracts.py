@@ -9,6 +9,8 @@ from seg_assets.lib.errors import SourceContractError
 from seg_assets.lib.identifiers import checked_column_type, checked_identifier
 
 SUPPORTED_FORMATS = ("csv", "parquet")
+# The encodings DuckDB 2.0's CSV reader decodes without its separate encodings extension.
+SUPPORTED_ENCODINGS = ("utf-8", "utf-16", "latin-1")
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,8 @@ class SourceContract:
     description: str
     key: str
     columns: tuple[tuple[str, str], ...]
+    encoding: str = "utf-8"
+    allow_empty: bool = False
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -63,6 +67,16 @@ def load_source_contracts(path: Path) -> dict[str, SourceContract]:
         key = spec["key"]
         if key not in dict(columns):
             raise SourceContractError(f"{where}: key {key!r} is not a declared column")
+        encoding = spec.get("encoding", "utf-8")
+        if fmt != "csv" and "encoding" in spec:
+            raise SourceContractError(f"{where}: only csv sources declare an encoding")
+        if encoding not in SUPPORTED_ENCODINGS:
+            raise SourceContractError(
+                f"{where}: encoding {encoding!r} is not one of {SUPPORTED_ENCODINGS}"
+            )
+        allow_empty = spec.get("allow_empty", False)
+        if not isinstance(allow_empty, bool):
+            raise SourceContractError(f"{where}: allow_empty must be true or false")
         contracts[name] = SourceContract(
             name=checked_identifier(name, f"{path.name}: source"),
             system=spec["system"],
@@ -71,5 +85,7 @@ def load_source_contracts(path: Path) -> dict[str, SourceContract]:
             description=spec.get("description", ""),
             key=key,
             columns=columns,
+            encoding=encoding,
+            allow_empty=allow_empty,
         )
     return contracts

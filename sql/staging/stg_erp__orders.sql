@@ -1,9 +1,9 @@
 -- ERP sales order headers. The ordering customer's ID is matched to the ERP customer master:
 -- exactly if it can be, else through its match key, so lower-case, padded or zero-stripped
 -- spellings resolve to the canonical ID (source_customer_id keeps what the ERP sent). Orders
--- with no ID, a repeated ID, no order date, a customer that does not exist, or a spelling that
--- fits several customers are quarantined; a requested delivery date before the order date is
--- kept but flagged.
+-- with no ID, a repeated ID, no order date, an order date after today, a customer that does not
+-- exist, or a spelling that fits several customers are quarantined; a requested delivery date
+-- before the order date is kept but flagged.
 with
 
 orders as (
@@ -66,6 +66,7 @@ final as (
             when order_id is null or order_id = '' then 'missing_key'
             when _source_row > first_source_row then 'duplicate_key'
             when order_date is null then 'missing_order_date'
+            when order_date > current_date then 'future_date'
             when customer_id_upper is null or customer_id_upper = '' then 'missing_customer_id'
             when customer_id is null and match_key_candidates > 1 then 'ambiguous_customer'
             when customer_id is null then 'unknown_customer'

@@ -1,6 +1,6 @@
 -- Customer returns against ERP order lines, with the credited amount. Returns with no ID, a
--- repeated ID, a returned quantity of zero or less, or an order line not in staging are
--- quarantined.
+-- repeated ID, a return date after today, a returned quantity of zero or less, or an order line
+-- not in staging are quarantined.
 with
 
 returns as (
@@ -32,6 +32,7 @@ final as (
         case
             when cleaned.return_id is null or cleaned.return_id = '' then 'missing_key'
             when cleaned._source_row > cleaned.first_source_row then 'duplicate_key'
+            when cleaned.return_date > current_date then 'future_date'
             when cleaned.quantity_returned is null or cleaned.quantity_returned <= 0
                 then 'nonpositive_quantity'
             when order_lines.order_line_id is null then 'unknown_order_line'

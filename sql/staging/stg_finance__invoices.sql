@@ -1,5 +1,6 @@
 -- Invoices with due and payment dates (payment_date null while the invoice is open). Invoices
--- with no ID, a repeated ID, no invoice date or a negative amount are quarantined.
+-- with no ID, a repeated ID, no invoice date, an invoice date after today or a negative amount
+-- are quarantined.
 with
 
 invoices as (
@@ -30,6 +31,7 @@ final as (
             when invoice_id is null or invoice_id = '' then 'missing_key'
             when _source_row > first_source_row then 'duplicate_key'
             when invoice_date is null then 'missing_invoice_date'
+            when invoice_date > current_date then 'future_date'
             when amount < 0 then 'negative_amount'
         end as quarantine_rule,
     from cleaned

@@ -1,7 +1,8 @@
 -- TMS shipments: ship and delivery dates, mode, weight, distance and freight cost. A missing
 -- freight cost is kept and flagged for imputation; a delivery date before the ship date is
 -- kept, flagged and not trusted (delivery_date set to null, the sent value kept in
--- source_delivery_date). Shipments with no ID, a repeated ID or no ship date are quarantined.
+-- source_delivery_date). Shipments with no ID, a repeated ID, no ship date, a ship date after
+-- today or a negative weight, cost or distance are quarantined.
 with
 
 shipments as (
@@ -39,6 +40,7 @@ final as (
             when shipment_id is null or shipment_id = '' then 'missing_key'
             when _source_row > first_source_row then 'duplicate_key'
             when ship_date is null then 'missing_ship_date'
+            when ship_date > current_date then 'future_date'
             when weight_kg < 0 or freight_cost < 0 or distance_km < 0 then 'negative_amount'
         end as quarantine_rule,
     from cleaned

@@ -1,6 +1,6 @@
 -- WMS pick and pack events with units handled and labour minutes: the drivers of picking and
--- packing cost. Events with no ID, a repeated ID, an activity type other than pick or pack, or
--- negative units or minutes are quarantined.
+-- packing cost. Events with no ID, a repeated ID, a timestamp after today, an activity type
+-- other than pick or pack, or negative units or minutes are quarantined.
 with
 
 activity as (
@@ -30,6 +30,7 @@ final as (
         case
             when activity_id is null or activity_id = '' then 'missing_key'
             when _source_row > first_source_row then 'duplicate_key'
+            when cast(activity_ts as date) > current_date then 'future_date'
             when activity_type is null or activity_type not in ('pick', 'pack')
                 then 'unknown_activity_type'
             when units < 0 or labor_minutes < 0 then 'negative_amount'

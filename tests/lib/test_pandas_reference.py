@@ -11,10 +11,13 @@ from conftest import query, run_pipeline, write_tiny_landing
 
 from seg_assets.lib.generator import GeneratorSettings, generate
 from seg_assets.lib.pandas_reference import (
+    MONEY_TYPE,
     allocate_freight,
     build_customer_months,
     customer_match_key,
     parse_column,
+    stage_orders,
+    stage_shipments,
 )
 from seg_assets.lib.project import PROJECT_ROOT
 
@@ -129,6 +132,36 @@ def test_unparseable_text_becomes_missing_instead_of_a_value():
     assert parse_column(amounts, "DECIMAL(18,2)").tolist()[:2] == [951, 29]
     quantities = pd.Series(["3", "2.5", "9999999999"], dtype="str")
     assert parse_column(quantities, "INTEGER").isna().tolist() == [False, True, True]
+
+
+def test_values_the_raw_layer_quarantines_become_missing_too():
+    weights = pd.Series(["1.5", "NaN", "inf", "-Infinity", "1e999"], dtype="str")
+    assert parse_column(weights, "DOUBLE").isna().tolist() == [False, True, True, True, True]
+    amounts = parse_column(pd.Series(["10.01", "10.005", "10.010"], dtype="str"), MONEY_TYPE)
+    assert amounts.isna().tolist() == [False, True, False]
+    assert amounts.iloc[0] == amounts.iloc[2] == 1001
+
+
+def test_orders_and_shipments_dated_after_today_are_quarantined():
+    today = pd.Timestamp(date.today())
+    dates = pd.Series([today, today + pd.Timedelta(days=1)])
+    customers = pd.DataFrame({"customer_id": ["C000001"], "customer_match_key": ["C1"]})
+    orders = pd.DataFrame(
+        {"order_id": ["SO1", "SO2"], "customer_id": ["C000001"] * 2, "order_date": dates}
+    )
+    kept, quarantined = stage_orders(orders, customers)
+    assert (kept["order_id"].tolist(), quarantined) == (["SO1"], 1)
+    shipments = pd.DataFrame(
+        {
+            "shipment_id": ["SH1", "SH2"],
+            "ship_date": dates,
+            "delivery_date": dates,
+            "weight_kg": [1.0, 1.0],
+            "freight_cost": [100, 100],
+            "distance_km": [1.0, 1.0],
+        }
+    )
+    assert stage_shipments(shipments)["shipment_id"].tolist() == ["SH1"]
 
 
 def test_freight_leftover_cents_go_to_lowest_line_id_on_ties_and_units_without_weight():

@@ -1,31 +1,25 @@
 """Loading landing files: declared types, source row numbers, clear errors, type quarantine."""
 
+import math
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import polars as pl
 import pytest
+from conftest import scratch_contract, write_landing_file
 
 from seg_assets.lib.errors import SourceContractError
 from seg_assets.lib.raw_loading import count_landing_rows, load_raw_table
 from seg_assets.lib.source_contracts import SourceContract
 
-CONTRACT = SourceContract(
-    name="erp__things",
-    system="erp",
-    entity="things",
-    format="csv",
-    description="Test things.",
-    key="thing_id",
-    columns=(("thing_id", "VARCHAR"), ("made_on", "DATE"), ("units", "INTEGER")),
+CONTRACT = scratch_contract(
+    "erp__things", (("thing_id", "VARCHAR"), ("made_on", "DATE"), ("units", "INTEGER"))
 )
 
 
 def _landing(tmp_path: Path, text: str, contract: SourceContract = CONTRACT) -> Path:
-    folder = tmp_path / "landing" / contract.system
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{contract.entity}.csv").write_text(text)
-    return tmp_path / "landing"
+    return write_landing_file(tmp_path, contract, text)
 
 
 @pytest.fixture
@@ -92,8 +86,9 @@ def test_parquet_sources_keep_row_numbers(con, tmp_path):
     ("text", "message"),
     [
         (None, "landing file for source erp__things is missing"),
-        ("", "file is empty, expected a header row"),
-        ("thing_id,units\nA,3\n", "missing column(s) made_on in the header (row 1)"),
+        ("", "file is empty (0 bytes), expected a header row"),
+        ("thing_id,units\nA,3\n", "line 1 (header): missing column(s) made_on"),
+        ("thing_id,made_on,units\n", "has a header but no data rows"),
     ],
 )
 def test_unusable_files_fail_with_system_file_and_column_named(con, tmp_path, text, message):
@@ -111,3 +106,86 @@ def test_a_failed_load_leaves_the_published_tables_unchanged(con, tmp_path):
     with pytest.raises(SourceContractError):
         load_raw_table(con, CONTRACT, landing, "r")
     assert con.execute("select thing_id from raw.erp__things").fetchall() == [("A",)]
+
+
+def test_an_empty_extract_loads_when_the_contract_allows_it(con, tmp_path):
+    contract = SourceContract(**{**CONTRACT.__dict__, "allow_empty": True})
+    landing = _landing(tmp_path, "thing_id,made_on,units\n", contract)
+    result = load_raw_table(con, contract, landing, "r")
+    assert (result.rows_in_file, result.rows_loaded, result.rows_quarantined) == (0, 0, 0)
+
+
+MEASURED = scratch_contract(
+    "wms__measures",
+    (
+        ("measure_id", "VARCHAR"),
+        ("units", "INTEGER"),
+        ("weight", "DOUBLE"),
+        ("price", "DECIMAL(18,2)"),
+        ("taken_at", "TIMESTAMP"),
+    ),
+)
+
+
+def _reasons(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return dict(
+        con.execute("select measure_id, quarantine_reason from quarantine.wms__measures").fetchall()
+    )
+
+
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        ("NAN1,1,NaN,1,", "weight='NaN' is not a finite DOUBLE"),
+        ("INF1,1,inf,1,", "weight='inf' is not a finite DOUBLE"),
+        ("INF2,1,-Infinity,1,", "weight='-Infinity' is not a finite DOUBLE"),
+        ("OVF1,1,1e999,1,", "weight='1e999' is not a finite DOUBLE"),
+        ("BIG1,2147483648,1,1,", "units='2147483648' is out of range for INTEGER"),
+        ("BIG2,1,1,1e17,", "price='1e17' is out of range for DECIMAL(18,2)"),
+        ("NAN2,NaN,1,1,", "units='NaN' is not a valid INTEGER"),
+        ("FRA1,2.5,1,1,", "units='2.5' is not a whole number (INTEGER)"),
+        ("FRA2,1,1,10.005,", "price='10.005' has more than 2 decimal places (DECIMAL(18,2))"),
+        ("INF3,1,1,1,infinity", "taken_at='infinity' is not a finite TIMESTAMP"),
+    ],
+)
+def test_values_the_type_cannot_hold_exactly_are_quarantined_with_their_reason(
+    con, tmp_path, row, reason
+):
+    text = f"measure_id,units,weight,price,taken_at\nOK,3,1.5,10.50,2024-01-02 08:00:00\n{row}\n"
+    result = load_raw_table(con, MEASURED, _landing(tmp_path, text, MEASURED), "r")
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 1)
+    assert list(_reasons(con).values()) == [reason]
+
+
+def test_exact_values_in_other_spellings_are_kept(con, tmp_path):
+    text = (
+        "measure_id,units,weight,price,taken_at\n"
+        "A,3.0,1e3,10.500,2024-01-02T08:00:00\n"
+        "B,+7,-0.0,1e2,\n"
+    )
+    result = load_raw_table(con, MEASURED, _landing(tmp_path, text, MEASURED), "r")
+    assert result.rows_quarantined == 0
+    rows = con.execute("select units, weight, price from raw.wms__measures order by 1").fetchall()
+    assert rows == [(3, 1000.0, Decimal("10.50")), (7, -0.0, Decimal("100.00"))]
+
+
+def test_nan_and_infinity_in_a_typed_parquet_column_are_quarantined(con, tmp_path):
+    contract = SourceContract(**{**MEASURED.__dict__, "format": "parquet"})
+    folder = tmp_path / "landing" / "wms"
+    folder.mkdir(parents=True)
+    pl.DataFrame(
+        {
+            "measure_id": ["A", "B", "C"],
+            "units": [1, 2, 3],
+            "weight": [1.5, math.nan, -math.inf],
+            "price": [Decimal("1.00")] * 3,
+            "taken_at": [None, None, None],
+        },
+        schema_overrides={"price": pl.Decimal(18, 2), "taken_at": pl.Datetime("us")},
+    ).write_parquet(folder / "measures.parquet")
+    result = load_raw_table(con, contract, tmp_path / "landing", "r")
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 2)
+    assert _reasons(con) == {
+        "B": "weight='nan' is not a finite DOUBLE",
+        "C": "weight='-inf' is not a finite DOUBLE",
+    }

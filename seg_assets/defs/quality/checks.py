@@ -66,7 +66,8 @@ def _outcome_metadata(outcome: SuiteOutcome) -> dict[str, object]:
 def _window_scope(table: str, partition_column: str | None, window: MonthWindow | None) -> Scope:
     if window is None or partition_column is None:
         return Scope(table)
-    return Scope(table, window.predicate(partition_column), window.as_parameters())
+    kind = "month" if window.is_one_month else "months"
+    return Scope(table, window.predicate(partition_column), window.as_parameters(), kind)
 
 
 def suite_check(
@@ -97,12 +98,11 @@ def suite_check(
         settings = quality_settings()
         with duckdb.get_connection() as con:
             if window is not None and window.is_one_month:
-                # A month's row count is compared with the month before it.
-                previous = count_rows(
-                    con, _window_scope(table, partition_column, window.month_before())
-                )
+                # A month's row count is compared with the month before it (if it has rows).
+                before = _window_scope(table, partition_column, window.month_before())
+                previous = count_rows(con, before) or None
             else:
-                previous = previous_rows_validated(con, table, scope.label, context.run.run_id)
+                previous = previous_rows_validated(con, table, context.run.run_id)
             parameters = resolve_parameters(con, suite, scope, settings["thresholds"], previous)
             limits = BatchLimits(
                 rows=int(settings["validation"]["batch_rows"]),
