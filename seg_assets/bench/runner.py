@@ -13,6 +13,7 @@ from pathlib import Path
 
 from seg_assets.bench.measure import Measurement, measure
 from seg_assets.bench.scales import SCALES, Scale, dataset
+from seg_assets.lib.pipeline_settings import load_pipeline_settings
 from seg_assets.lib.project import PROJECT_ROOT
 from seg_assets.lib.serving import serving_beside
 from seg_assets.lib.table_preview import markdown_table
@@ -163,6 +164,7 @@ def run_scale(
         "repeat": repeat,
         "warehouse_bytes": warehouse_bytes,
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+        "duckdb_config": load_pipeline_settings().duckdb_config,
         "workloads": summaries,
         "runs": {
             workload: [asdict(run) for run in measured] for workload, measured in runs.items()

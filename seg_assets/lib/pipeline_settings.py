@@ -29,12 +29,17 @@ def _read(path: Path) -> PipelineSettings:
 
 
 def load_pipeline_settings() -> PipelineSettings:
-    """Settings for this process; ``SEG_ASSETS_PARTITION_START`` overrides the partition start."""
+    """Settings for this process; ``SEG_ASSETS_PARTITION_START`` overrides the partition start
+    and ``SEG_ASSETS_DUCKDB_MEMORY_LIMIT`` DuckDB's memory limit (e.g. ``6GB`` for a large run)."""
     settings = _read(config_dir() / "pipeline.yaml")
-    start = os.environ.get("SEG_ASSETS_PARTITION_START")
-    if start:
-        return PipelineSettings(partitions_start=start, duckdb_config=settings.duckdb_config)
-    return settings
+    memory_limit = os.environ.get("SEG_ASSETS_DUCKDB_MEMORY_LIMIT")
+    return PipelineSettings(
+        partitions_start=os.environ.get("SEG_ASSETS_PARTITION_START") or settings.partitions_start,
+        duckdb_config={
+            **settings.duckdb_config,
+            **({"memory_limit": memory_limit} if memory_limit else {}),
+        },
+    )
 
 
 def load_quarantine_rules() -> dict[str, str]:
