@@ -13,6 +13,7 @@ from pathlib import Path
 
 from seg_assets.bench.measure import Measurement, measure
 from seg_assets.bench.scales import SCALES, Scale, dataset
+from seg_assets.bench.workloads import step_seconds_file
 from seg_assets.lib.pipeline_settings import load_pipeline_settings
 from seg_assets.lib.project import PROJECT_ROOT
 from seg_assets.lib.serving import serving_beside
@@ -101,6 +102,29 @@ def _summary(runs: list[Measurement]) -> dict[str, object]:
     }
 
 
+def _step_kind(step: str) -> str:
+    if step.endswith("_great_expectations_suite"):
+        return "validation_s"
+    if step.endswith("_rows_conserved"):
+        return "conservation_checks_s"
+    return "asset_steps_s"
+
+
+def step_totals(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Median seconds a Dagster workload spent in asset steps, in Great Expectations
+    validation and in row-conservation checks (the rest of its wall time is start-up and
+    orchestration)."""
+    if not runs:
+        return {}
+    per_run = []
+    for seconds in runs:
+        totals = dict.fromkeys(("asset_steps_s", "validation_s", "conservation_checks_s"), 0.0)
+        for step, value in seconds.items():
+            totals[_step_kind(step)] += value
+        per_run.append(totals)
+    return {kind: statistics.median(run[kind] for run in per_run) for kind in per_run[0]}
+
+
 @dataclass(frozen=True)
 class PandasBounds:
     """When the pandas child is stopped: it is the one workload that can outgrow the machine."""
@@ -123,6 +147,7 @@ def run_scale(
     work_dir.mkdir(parents=True, exist_ok=True)
     full_refreshed = work_dir / "full_refreshed.duckdb"
     runs: dict[str, list[Measurement]] = {workload: [] for workload in workloads}
+    steps: dict[str, list[dict[str, float]]] = {workload: [] for workload in workloads}
     warehouse_bytes = 0
     for attempt in range(1, repeat + 1):
         for workload in workloads:
@@ -144,6 +169,10 @@ def run_scale(
                 int(bounds.memory_gib * 2**30) if bounds.memory_gib else None,
             )
             runs[workload].append(result)
+            timings = step_seconds_file(warehouse)
+            if timings.exists():
+                steps[workload].append(json.loads(timings.read_text()))
+                timings.unlink()
             log(
                 f"  {scale.name} run {attempt}/{repeat} {workload:<18} {result.seconds:8.1f}s"
                 f" {result.peak_rss_bytes / 2**30:6.2f} GiB  {result.outcome}"
@@ -154,7 +183,10 @@ def run_scale(
                 warehouse.rename(full_refreshed)
             elif warehouse != full_refreshed:
                 _fresh(warehouse)
-    summaries = {workload: _summary(measurements) for workload, measurements in runs.items()}
+    summaries = {
+        workload: {**_summary(measurements), **step_totals(steps[workload])}
+        for workload, measurements in runs.items()
+    }
     results: dict[str, object] = {
         "scale": scale.name,
         "date": date.today().isoformat(),
@@ -169,6 +201,7 @@ def run_scale(
         "runs": {
             workload: [asdict(run) for run in measured] for workload, measured in runs.items()
         },
+        "step_seconds": {workload: timings for workload, timings in steps.items() if timings},
     }
     for workload, key in SECONDS_KEYS.items():
         results[key] = summaries.get(workload, {}).get("median_s")
@@ -190,14 +223,15 @@ def _ratio(value: object, base: object) -> str:
 def results_table(results: dict[str, object]) -> str:
     """Markdown: median time, spread, ratio to the workload's baseline (bare DuckDB of the same
     scope; the full refresh for a month), ratios of time and peak RSS to pandas (for the
-    workloads of the pandas path's scope), order lines per second."""
+    workloads of the pandas path's scope), order lines per second, and the seconds Dagster
+    workloads spent in Great Expectations validation."""
     summaries = results["workloads"]
     pandas = summaries.get("pandas", {})
     rows = []
     for workload, summary in summaries.items():
         median = summary.get("median_s")
         if median is None:
-            rows.append([workload, summary["outcome"], *["-"] * 7])
+            rows.append([workload, summary["outcome"], *["-"] * 8])
             continue
         baseline = BASELINE.get(workload, "")
         baseline_s = summaries.get(baseline, {}).get("median_s")
@@ -214,6 +248,7 @@ def results_table(results: dict[str, object]) -> str:
                 f"{rss / 2**30:.2f} GiB",
                 _ratio(rss, pandas.get("median_peak_rss_bytes")) if same_scope_as_pandas else "-",
                 f"{results['order_lines'] / median:,.0f}",
+                f"{summary['validation_s']:.1f} s" if "validation_s" in summary else "-",
             ]
         )
     header = [
@@ -226,6 +261,7 @@ def results_table(results: dict[str, object]) -> str:
         "peak RSS",
         "RSS vs pandas",
         "order lines/s",
+        "of which GE validation",
     ]
     return markdown_table(header, rows)
 

@@ -5,10 +5,15 @@ own imports and nothing it allocates stays in the parent.
 """
 
 import argparse
+import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
+
+if TYPE_CHECKING:
+    import dagster as dg
 
 MART = ("marts", "fct_customer_months")
 
@@ -29,7 +34,8 @@ def _dagster_run(landing: Path, warehouse: Path, scope: str, month: str | None =
             *[s.key for s in defs.resolve_all_asset_specs() if s.partitions_def is not None]
         ),
     }
-    dg.materialize(
+    instance = dg.DagsterInstance.ephemeral()
+    result = dg.materialize(
         [*defs.assets, *defs.asset_checks],
         resources={
             "duckdb": warehouse_resource(str(warehouse)),
@@ -38,9 +44,36 @@ def _dagster_run(landing: Path, warehouse: Path, scope: str, month: str | None =
         },
         tags=month_range_tags(month),
         selection=selections[scope],
-        instance=dg.DagsterInstance.ephemeral(),
+        instance=instance,
         run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
     )
+    step_seconds_file(warehouse).write_text(
+        json.dumps(_step_seconds(instance.all_logs(result.run_id)), indent=1)
+    )
+
+
+def step_seconds_file(warehouse: Path) -> Path:
+    """Where a Dagster workload leaves the seconds each of its steps took."""
+    return warehouse.with_suffix(".steps.json")
+
+
+def _step_seconds(entries: "list[dg.EventLogEntry]") -> dict[str, float]:
+    import dagster as dg
+
+    started: dict[str, float] = {}
+    seconds: dict[str, float] = {}
+    for entry in entries:
+        event, step = entry.dagster_event, entry.step_key
+        if event is None or step is None:
+            continue
+        if event.event_type == dg.DagsterEventType.STEP_START:
+            started[step] = entry.timestamp
+        elif event.event_type in (
+            dg.DagsterEventType.STEP_SUCCESS,
+            dg.DagsterEventType.STEP_FAILURE,
+        ):
+            seconds[step] = round(entry.timestamp - started.get(step, entry.timestamp), 3)
+    return seconds
 
 
 def dagster_full(landing: Path, warehouse: Path) -> None:

@@ -32,6 +32,12 @@ def test_every_workload_runs_and_the_results_carry_the_agreed_keys(tmp_path, mon
     for workload in WORKLOADS:
         assert results["workloads"][workload]["median_peak_rss_bytes"] > 50 * 2**20, workload
     assert results["partition_s"] < results["dagster_full_s"]
+    # Dagster workloads split their time into asset steps, validation and conservation checks.
+    full = results["workloads"]["dagster_full"]
+    assert full["asset_steps_s"] > 0 and full["validation_s"] > 0
+    assert full["asset_steps_s"] + full["validation_s"] < full["median_s"]
+    [steps] = results["step_seconds"]["dagster_full"]
+    assert "staging__stg_erp__order_lines_great_expectations_suite" in steps
     path = write_results(results, "smoke")
     assert json.loads(path.read_text())["partition_s"] == results["partition_s"]
     table = results_table(results)
