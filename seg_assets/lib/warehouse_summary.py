@@ -4,6 +4,7 @@ from pathlib import Path
 
 import duckdb
 
+from seg_assets.lib.project import serving_path
 from seg_assets.lib.table_preview import markdown_table
 from seg_assets.lib.warehouse import row_count
 
@@ -59,7 +60,8 @@ def summary_text(database: Path) -> str:
         "",
         "Next: `make ui` opens the Dagster UI (lineage, checks, run history) at"
         " http://localhost:3000;",
-        f"query the marts with DuckDB 2.x: duckdb -readonly {database}"
+        "query the published snapshot that BI tools read with DuckDB 2.x:"
+        f" duckdb -readonly {serving_path()}"
         ' "select * from marts.fct_customer_months limit 10"',
     ]
     return "\n".join(lines)
