@@ -8,7 +8,7 @@ time of uniqueness checks.
 """
 
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,18 +47,9 @@ class Scope:
         return f"select {listed} from {self.table}{where}"
 
 
-def typed_expressions(
-    con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str]
-) -> list[str]:
-    """Select expressions for ``columns`` of ``table`` with the dtypes GE vectorizes."""
-    schema, name = table.split(".")
-    types = dict(
-        con.execute(
-            "select column_name, data_type from information_schema.columns"
-            " where table_schema = ? and table_name = ?",
-            [schema, name],
-        ).fetchall()
-    )
+def typed_expressions(types: Mapping[str, str], columns: Sequence[str]) -> list[str]:
+    """Select expressions for ``columns`` (DuckDB ``types`` by name) with the dtypes GE
+    vectorizes."""
     expressions = []
     for column in columns:
         data_type = types[column]

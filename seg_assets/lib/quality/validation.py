@@ -26,6 +26,7 @@ from seg_assets.lib.quality.frames import (
     whole_frame,
 )
 from seg_assets.lib.quality.suites import Suite, SuiteExpectation
+from seg_assets.lib.warehouse import table_columns
 
 SOURCE_FILE, SOURCE_ROW = "_source_file", "_source_row"
 SAMPLE_SIZE = 10
@@ -246,15 +247,7 @@ def validate_suite(
     limits
         The most rows handed to Great Expectations in one frame.
     """
-    schema, name = scope.table.split(".")
-    present = {
-        column
-        for (column,) in con.execute(
-            "select column_name from information_schema.columns"
-            " where table_schema = ? and table_name = ?",
-            [schema, name],
-        ).fetchall()
-    }
+    present = dict(table_columns(con, *scope.table.split(".")))
     missing = [column for column in suite.columns if column not in present]
     if missing:
         raise SegAssetsError(f"{suite.path}: {scope.table} has no column(s) {', '.join(missing)}")
@@ -262,7 +255,7 @@ def validate_suite(
 
     def frame_columns(expectations: Sequence[SuiteExpectation]) -> list[str]:
         needed = [column for item in expectations for column in item.columns]
-        return typed_expressions(con, scope.table, list(dict.fromkeys(needed + trace)))
+        return typed_expressions(present, list(dict.fromkeys(needed + trace)))
 
     rows = count_rows(con, scope)
     if rows <= limits.rows:
