@@ -5,6 +5,8 @@ import dagster as dg
 from seg_assets.defs.intermediate import assets as intermediate
 from seg_assets.defs.jobs import full_refresh_job
 from seg_assets.defs.marts import assets as marts
+from seg_assets.defs.mdm import assets as mdm
+from seg_assets.defs.mdm import checks as mdm_checks
 from seg_assets.defs.quality.checks import suite_checks
 from seg_assets.defs.quality.report import dq_report_asset
 from seg_assets.defs.resources import default_resources
@@ -30,7 +32,9 @@ def _check_lineage(domain_defs: dg.Definitions) -> None:
 
 def build_definitions() -> dg.Definitions:
     """All assets, checks, jobs and resources; DuckDB allows one writer, so steps run in-process."""
-    domain_defs = dg.Definitions.merge(sources.defs, staging.defs, intermediate.defs, marts.defs)
+    domain_defs = dg.Definitions.merge(
+        sources.defs, staging.defs, mdm.defs, intermediate.defs, marts.defs
+    )
     _check_lineage(domain_defs)
     asset_keys = [key for asset in domain_defs.assets or [] for key in asset.keys]
     checks = suite_checks(asset_keys)
@@ -40,7 +44,7 @@ def build_definitions() -> dg.Definitions:
         domain_defs,
         dg.Definitions(
             assets=[report, published_warehouse_asset([*asset_keys, report.key])],
-            asset_checks=checks,
+            asset_checks=[*checks, *(mdm_checks.defs.asset_checks or [])],
             jobs=[full_refresh_job],
             resources=default_resources(),
             executor=dg.in_process_executor,

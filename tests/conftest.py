@@ -11,7 +11,13 @@ import pytest
 
 from seg_assets.definitions import defs
 from seg_assets.defs.partitions import month_range_tags
-from seg_assets.defs.resources import LandingFiles, ServingFile, warehouse_resource
+from seg_assets.defs.resources import (
+    GroundTruth,
+    LandingFiles,
+    ServingFile,
+    StewardOverridesFile,
+    warehouse_resource,
+)
 from seg_assets.defs.sources.assets import SOURCE_CONTRACTS
 from seg_assets.lib.serving import serving_beside
 from seg_assets.lib.source_contracts import SourceContract
@@ -75,14 +81,24 @@ def run_pipeline(
     tags: Mapping[str, str] | None = None,
     selection: str | dg.AssetSelection | None = None,
     raise_on_error: bool = True,
+    overrides: Path | None = None,
+    truth: Path | None = None,
 ) -> dg.ExecuteInProcessResult:
-    """Materialize the pipeline (or a selection) with its checks into ``database``."""
+    """Materialize the pipeline (or a selection) with its checks into ``database``.
+
+    Steward overrides come from ``overrides`` (none by default) and planted truth from
+    ``truth`` (by default ``truth`` beside the landing folder, where the generator writes it).
+    """
     return dg.materialize(
         [*defs.assets, *defs.asset_checks],
         resources={
             "duckdb": warehouse_resource(str(database)),
             "landing": LandingFiles(path=str(landing)),
             "serving": ServingFile(path=str(serving_beside(database))),
+            "steward_overrides": StewardOverridesFile(
+                path=str(overrides or database.parent / "no_overrides.yaml")
+            ),
+            "ground_truth": GroundTruth(path=str(truth or landing.parent / "truth")),
         },
         tags=dict(tags or month_range_tags()),
         selection=selection,

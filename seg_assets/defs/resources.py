@@ -1,11 +1,12 @@
-"""Resources shared by every asset: the DuckDB warehouse, the landing folder and the serving
-file."""
+"""Resources shared by every asset: the DuckDB warehouse, the landing folder, the serving file,
+the steward overrides of master data and the planted truth that evaluations compare against."""
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from seg_assets.lib.mdm.overrides import default_overrides_path
 from seg_assets.lib.pipeline_settings import load_pipeline_settings
-from seg_assets.lib.project import landing_dir, serving_path, warehouse_path
+from seg_assets.lib.project import landing_dir, serving_path, truth_dir, warehouse_path
 
 
 class LandingFiles(dg.ConfigurableResource):
@@ -16,6 +17,18 @@ class LandingFiles(dg.ConfigurableResource):
 
 class ServingFile(dg.ConfigurableResource):
     """DuckDB file that BI tools read, replaced whole after each successful run."""
+
+    path: str
+
+
+class StewardOverridesFile(dg.ConfigurableResource):
+    """Version-controlled YAML of force-match, force-split and set-parent decisions."""
+
+    path: str
+
+
+class GroundTruth(dg.ConfigurableResource):
+    """Folder of planted truth; read only to report match quality, never to match."""
 
     path: str
 
@@ -33,4 +46,6 @@ def default_resources() -> dict[str, object]:
         "duckdb": warehouse_resource(),
         "landing": LandingFiles(path=str(landing_dir())),
         "serving": ServingFile(path=str(serving_path())),
+        "steward_overrides": StewardOverridesFile(path=str(default_overrides_path())),
+        "ground_truth": GroundTruth(path=str(truth_dir())),
     }

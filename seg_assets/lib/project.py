@@ -29,7 +29,8 @@ def landing_dir() -> Path:
 
 
 def truth_dir() -> Path:
-    """Folder of the planted ground truth (``SEG_ASSETS_TRUTH``); never read by assets."""
+    """Folder of the planted ground truth (``SEG_ASSETS_TRUTH``); assets read it only to report
+    how well master data matches it, never to match."""
     return _path_from_env("SEG_ASSETS_TRUTH", PROJECT_ROOT / "data" / "truth")
 
 

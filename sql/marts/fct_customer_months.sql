@@ -1,6 +1,7 @@
--- One row per customer per month with orders: orders, lines, units (ordered and shipped),
--- revenue (ordered value and shipped value), cost of goods shipped and freight cost (known
--- freight only; lines_missing_freight counts lines whose freight still has to be imputed).
+-- One row per golden customer (customer_key) per month with orders: orders, lines, units
+-- (ordered and shipped), revenue (ordered value and shipped value), cost of goods shipped and
+-- freight cost (known freight only; lines_missing_freight counts lines whose freight still has
+-- to be imputed). All of a customer's ERP accounts count as one customer.
 -- Partitioned by order month.
 -- @partition_column: order_month
 with
@@ -12,7 +13,7 @@ order_lines as (
 
 final as (
     select
-        customer_id,
+        customer_key,
         order_month,
         count(distinct order_id) as orders,
         count(*) as order_lines,
@@ -24,7 +25,7 @@ final as (
         coalesce(sum(freight_cost), 0) as freight_cost,
         count(*) filter (where is_freight_cost_missing) as lines_missing_freight,
     from order_lines
-    group by customer_id, order_month
+    group by customer_key, order_month
 )
 
 select * from final

@@ -4,7 +4,9 @@
 -- delivered_date is the last delivery of a fully shipped line whose delivery dates are all
 -- trusted; freight_cost sums the known freight (null when none of the line's shipments has a
 -- freight cost, 0 when nothing shipped) and is_freight_cost_missing marks lines with at least
--- one shipment whose freight cost is missing. Partitioned by order month.
+-- one shipment whose freight cost is missing. customer_key is the golden customer of the
+-- order's ERP customer (mdm.crosswalk); customer_id keeps the ERP ID. A line whose customer has
+-- no golden customer is quarantined (unmapped_customer). Partitioned by order month.
 -- @partition_column: order_month
 with
 
@@ -25,6 +27,11 @@ shipment_lines as (
     select * from intermediate.int_shipment_lines_freight_allocated
 ),
 
+crosswalk as (
+    select * from mdm.crosswalk
+    where source_system = 'erp'
+),
+
 shipped as (
     select
         order_line_id,
@@ -40,11 +47,12 @@ shipped as (
     group by order_line_id
 ),
 
-final as (
+joined as (
     select
         order_lines.order_line_id,
         order_lines.order_id,
         order_lines.line_number,
+        crosswalk.customer_key,
         orders.customer_id,
         order_lines.product_id,
         orders.order_date,
@@ -80,6 +88,15 @@ final as (
         on order_lines.product_id = products.product_id
     left join shipped
         on order_lines.order_line_id = shipped.order_line_id
+    left join crosswalk
+        on orders.customer_id = crosswalk.source_id
+),
+
+final as (
+    select
+        *,
+        case when customer_key is null then 'unmapped_customer' end as quarantine_rule,
+    from joined
 )
 
 select * from final

@@ -1,0 +1,37 @@
+-- Customer months rolled up to every level of the customer hierarchy: one row per
+-- ancestor_key per month with the totals of that customer and all its subsidiaries and sites
+-- (a customer without subsidiaries has its own figures). Rows with ancestor_key equal to a
+-- top-level customer are whole-group totals. Partitioned by order month.
+-- @partition_column: order_month
+with
+
+customer_months as (
+    select * from marts.fct_customer_months
+    where order_month >= $month_start and order_month < $month_end
+),
+
+bridge as (
+    select * from mdm.customer_hierarchy_bridge
+),
+
+final as (
+    select
+        bridge.ancestor_key,
+        customer_months.order_month,
+        count(distinct customer_months.customer_key) as customers_with_orders,
+        cast(sum(customer_months.orders) as bigint) as orders,
+        cast(sum(customer_months.order_lines) as bigint) as order_lines,
+        cast(sum(customer_months.ordered_units) as bigint) as ordered_units,
+        cast(sum(customer_months.shipped_units) as bigint) as shipped_units,
+        sum(customer_months.ordered_revenue) as ordered_revenue,
+        sum(customer_months.shipped_revenue) as shipped_revenue,
+        sum(customer_months.shipped_cost_of_goods) as shipped_cost_of_goods,
+        sum(customer_months.freight_cost) as freight_cost,
+        cast(sum(customer_months.lines_missing_freight) as bigint) as lines_missing_freight,
+    from customer_months
+    inner join bridge
+        on customer_months.customer_key = bridge.customer_key
+    group by bridge.ancestor_key, customer_months.order_month
+)
+
+select * from final
