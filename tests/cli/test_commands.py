@@ -24,9 +24,9 @@ def test_materialize_reports_each_asset_and_summary_lists_tables(tmp_path):
     landing = write_tiny_landing(tmp_path / "landing")
     result = _run(["materialize"], tmp_path, landing)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "[ 32/32]" in result.stdout
+    assert "[ 41/41]" in result.stdout
     assert "raw/erp__order_lines" in result.stdout
-    assert "Done: 32 assets" in result.stdout
+    assert "Done: 41 assets" in result.stdout
     assert (tmp_path / "dagster_home" / "dagster.yaml").exists()
     summary = _run(["summary"], tmp_path, landing)
     assert summary.returncode == 0

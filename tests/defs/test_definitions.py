@@ -45,13 +45,19 @@ def test_lineage_runs_from_each_raw_file_to_the_customer_month_mart():
         dg.AssetKey(["staging", "stg_erp__orders"]),
         dg.AssetKey(["staging", "stg_erp__products"]),
     }
+    # Facts key on golden customers, resolved from the CRM, ERP and finance customer records.
+    assert (
+        dg.AssetKey(["mdm", "crosswalk"])
+        in graph.get(dg.AssetKey(["marts", "fct_order_lines"])).parent_keys
+    )
+    assert dg.AssetKey(["raw", "crm__accounts"]) in set(graph.upstream_key_iterator(mart))
 
 
 def test_every_asset_has_a_description_group_and_kind():
     specs = list(defs.resolve_all_asset_specs())
-    assert len(specs) == 32
+    assert len(specs) == 41
     groups = {spec.group_name for spec in specs}
-    assert groups == {"sources", "staging", "intermediate", "marts", "quality", "serving"}
+    assert groups == {"sources", "staging", "mdm", "intermediate", "marts", "quality", "serving"}
     for spec in specs:
         assert spec.description, spec.key
         assert "duckdb" in spec.kinds, spec.key
@@ -63,7 +69,11 @@ def test_only_month_facts_are_partitioned():
         for spec in defs.resolve_all_asset_specs()
         if spec.partitions_def is not None
     }
-    assert partitioned == {"marts/fct_order_lines", "marts/fct_customer_months"}
+    assert partitioned == {
+        "marts/fct_order_lines",
+        "marts/fct_customer_months",
+        "marts/fct_customer_group_months",
+    }
 
 
 def test_a_model_reading_an_unknown_table_fails_at_load_time():

@@ -41,9 +41,10 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict:
 def test_every_asset_materializes_and_no_blocking_check_fails(generated):
     result = generated["result"]
     materialized = {event.asset_key for event in result.get_asset_materialization_events()}
-    assert len(materialized) == 32
+    assert len(materialized) == 41
     evaluations = result.get_asset_check_evaluations()
-    assert len(evaluations) == 13 + 13 + 14  # raw and staging conservation, 14 suites
+    # raw and staging conservation, 14 suites, 5 master-data checks
+    assert len(evaluations) == 13 + 13 + 14 + 5
     # Planted suspect values fail warnings (see below), which block nothing.
     blocking = [e.asset_key for e in evaluations if not e.passed and e.severity.value == "ERROR"]
     assert blocking == []
@@ -225,3 +226,53 @@ def test_rerunning_a_month_rewrites_only_that_month(generated, tmp_path):
     assert tampered_elsewhere > 0
     restore = [row for row in before if str(row[1]) != "2025-02-01"]
     assert [row for row in after if str(row[1]) != "2025-02-01"] == restore
+
+
+def test_every_fact_row_maps_to_one_golden_customer_and_duplicates_merge(generated):
+    evaluations = {
+        (e.asset_key.to_user_string(), e.check_name): e
+        for e in generated["result"].get_asset_check_evaluations()
+    }
+    for fact in ("marts/fct_order_lines", "marts/fct_customer_months"):
+        assert evaluations[(fact, "maps_to_one_golden_customer")].passed
+    truth = pl.read_csv(generated["truth"] / "customer_crosswalk.csv").filter(
+        pl.col("source_system") == "erp"
+    )
+    lines = pl.DataFrame(
+        query(generated["database"], "select customer_id, customer_key from marts.fct_order_lines"),
+        schema=["source_id", "customer_key"],
+        orient="row",
+    ).join(truth, on="source_id")
+    # Orders placed under a customer's duplicate ERP account land on the same golden customer.
+    merged = lines.filter(pl.col("customer_key") != "erp:" + pl.col("source_id"))
+    assert merged.height > 0
+    pairs = lines.select("customer_key", "true_customer_id").unique()
+    assert pairs["customer_key"].n_unique() == pairs["true_customer_id"].n_unique() == pairs.height
+
+
+def test_a_line_whose_customer_has_no_golden_record_is_quarantined(generated, tmp_path):
+    database = tmp_path / "warehouse.duckdb"
+    shutil.copy(generated["database"], database)
+    month = "select count(*) from marts.fct_order_lines where order_month = ?"
+    [(lines_before,)] = query(database, month, [MONTH])
+    [(customer, lines)] = query(
+        database,
+        "select customer_id, count(*) from marts.fct_order_lines where order_month = ?"
+        " group by all order by 2 desc, 1 limit 1",
+        [MONTH],
+    )
+    with duckdb.connect(str(database)) as con:
+        con.execute("delete from mdm.crosswalk where record_id = ?", [f"erp:{customer}"])
+    result = run_pipeline(
+        database, generated["landing"], tags=one_month_tags(MONTH), selection=MONTH_FACTS
+    )
+    assert result.success
+    assert query(
+        database,
+        "select count(*), min(quarantine_reason) from quarantine.fct_order_lines"
+        " where quarantine_rule = 'unmapped_customer' and customer_id = ?",
+        [customer],
+    ) == [(lines, "The order's ERP customer has no golden customer in mdm.crosswalk, so the"
+          " line cannot be attributed to a customer.")]  # fmt: skip
+    [(lines_after,)] = query(database, month, [MONTH])
+    assert lines_after == lines_before - lines

@@ -55,20 +55,69 @@ def test_customer_month_mart_matches_hand_computation(tiny_warehouse):
     rows = query(
         database,
         """
-        select customer_id, order_month, orders, order_lines, ordered_units, shipped_units,
+        select customer_key, order_month, orders, order_lines, ordered_units, shipped_units,
             ordered_revenue, shipped_revenue, shipped_cost_of_goods, freight_cost,
             lines_missing_freight
-        from marts.fct_customer_months order by customer_id
+        from marts.fct_customer_months order by customer_key
         """,
     )
     # fmt: off
     assert rows == [
-        ("C000001", date(2024, 11, 1), 1, 2, 14, 14, Decimal("120.00"), Decimal("120.00"),
-         Decimal("72.00"), Decimal("10.00"), 0),
-        ("C000002", date(2024, 12, 1), 1, 1, 3, 2, Decimal("28.50"), Decimal("19.00"),
+        ("erp:C000001", date(2024, 11, 1), 1, 2, 14, 14, Decimal("120.00"),
+         Decimal("120.00"), Decimal("72.00"), Decimal("10.00"), 0),
+        ("erp:C000002", date(2024, 12, 1), 1, 1, 3, 2, Decimal("28.50"), Decimal("19.00"),
          Decimal("12.00"), Decimal("0.00"), 1),
     ]
     # fmt: on
+
+
+def test_records_of_each_company_resolve_to_one_golden_customer(tiny_warehouse):
+    database, _ = tiny_warehouse
+    rows = query(
+        database, "select record_id, customer_key from mdm.crosswalk order by record_id"
+    )
+    # Alpha Foods: same VAT number in ERP, CRM and finance (CRM also refers to ERP 'C1');
+    # Beta Retail: same VAT number in ERP and CRM.
+    assert rows == [
+        ("crm:ACC-00001", "erp:C000001"),
+        ("crm:ACC-00002", "erp:C000002"),
+        ("erp:C000001", "erp:C000001"),
+        ("erp:C000002", "erp:C000002"),
+        ("finance:F-000001", "erp:C000001"),
+    ]
+    golden = query(
+        database,
+        "select customer_key, customer_name, tax_id, phone, erp_customer_ids, crm_account_ids,"
+        " billing_account_ids from mdm.dim_customer_golden order by customer_key",
+    )
+    assert golden == [
+        ("erp:C000001", "Alpha Foods GmbH", "DE111", "+49 30 1", "C000001", "ACC-00001",
+         "F-000001"),
+        ("erp:C000002", "Beta Retail BV", "NL222", "+31 20 2", "C000002", "ACC-00002", None),
+    ]  # fmt: skip
+
+
+def test_subsidiary_rolls_up_to_its_parent(tiny_warehouse):
+    database, _ = tiny_warehouse
+    # The ERP records Beta's parent as C000001; the CRM names 'Alpha Foods' too.
+    assert query(
+        database,
+        "select customer_key, parent_key, parent_evidence, ultimate_parent_key, depth"
+        " from mdm.customer_hierarchy order by customer_key",
+    ) == [
+        ("erp:C000001", None, None, "erp:C000001", 0),
+        ("erp:C000002", "erp:C000001", "erp_parent_id", "erp:C000001", 1),
+    ]
+    # The group row of Alpha sums both companies' months; Beta's own row only Beta's.
+    assert query(
+        database,
+        "select ancestor_key, order_month, customers_with_orders, orders, shipped_revenue"
+        " from marts.fct_customer_group_months order by ancestor_key, order_month",
+    ) == [
+        ("erp:C000001", date(2024, 11, 1), 1, 1, Decimal("120.00")),
+        ("erp:C000001", date(2024, 12, 1), 1, 1, Decimal("19.00")),
+        ("erp:C000002", date(2024, 12, 1), 1, 1, Decimal("19.00")),
+    ]
 
 
 def test_bad_rows_are_quarantined_with_rule_reason_and_source_row(tiny_warehouse):

@@ -26,6 +26,7 @@ def test_project_models_are_discovered_with_parsed_lineage():
         ("staging", "stg_erp__order_lines"),
         ("staging", "stg_erp__products"),
         ("intermediate", "int_shipment_lines_freight_allocated"),
+        ("mdm", "crosswalk"),
     }
     assert models["marts.fct_customer_months"].upstream == (("marts", "fct_order_lines"),)
     assert models["staging.stg_erp__order_lines"].description.startswith("ERP sales order lines")

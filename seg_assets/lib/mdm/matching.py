@@ -21,6 +21,7 @@ from seg_assets.lib.mdm.settings import BlockingKey, Comparison, DeterministicRu
 RECORD_ID = "record_id"
 PAIR_COLUMNS = ("record_id_l", "record_id_r", "match_probability", "match_weight", "match_rule")
 PROBABILISTIC_RULE = "probabilistic"
+PROBABILITY_DECIMALS = 9
 
 
 @dataclass(frozen=True)
@@ -220,8 +221,10 @@ def score_pairs(
     probabilistic = probabilistic.select(
         "record_id_l",
         "record_id_r",
-        pl.col("match_probability").cast(pl.Float64),
-        pl.col("match_weight").cast(pl.Float64),
+        # Rounded: DuckDB's parallel sums differ in the last bits from run to run, and a rerun
+        # on the same data must give the same pairs, links and keys.
+        pl.col("match_probability").cast(pl.Float64).round(PROBABILITY_DECIMALS),
+        pl.col("match_weight").cast(pl.Float64).round(PROBABILITY_DECIMALS),
         pl.lit(PROBABILISTIC_RULE).alias("match_rule"),
         *(pl.col(f"gamma_{c.field}").cast(pl.Int8) for c in settings.comparisons),
     )
