@@ -153,8 +153,8 @@ def test_steward_overrides_apply_and_every_run_is_audited(default_mdm, tmp_path)
     shutil.copy(default_mdm["database"], database)
     truth = read_truth_crosswalk(default_mdm["truth"])
     split = _true_customer_records(database, truth, 3)
-    other = [r for r in _true_customer_records(database, truth, 2) if r.startswith("erp:")][0]
-    erp_anchor = [r for r in split if r.startswith("erp:")][0]
+    other = next(r for r in _true_customer_records(database, truth, 2) if r.startswith("erp:"))
+    erp_anchor = next(r for r in split if r.startswith("erp:"))
     overrides = tmp_path / "overrides.yaml"
     overrides.write_text(
         f"""
