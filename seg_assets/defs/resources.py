@@ -1,7 +1,11 @@
 """Resources shared by every asset: the DuckDB warehouse, the landing folder, the serving file,
 the steward overrides of master data and the planted truth that evaluations compare against."""
 
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+
 import dagster as dg
+import duckdb
 from dagster_duckdb import DuckDBResource
 
 from seg_assets.lib.mdm.overrides import default_overrides_path
@@ -33,10 +37,26 @@ class GroundTruth(dg.ConfigurableResource):
     path: str
 
 
+class WarehouseResource(DuckDBResource):
+    """DuckDBResource whose connection is closed when a step fails, too.
+
+    dagster-duckdb closes it only after a clean exit; after a failure the connection lives on
+    in the traceback and keeps the warehouse file locked for the rest of the process.
+    """
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection to the warehouse, closed however the block ends."""
+        with super().get_connection() as con, closing(con):
+            yield con
+
+
 def warehouse_resource(database: str | None = None) -> DuckDBResource:
     """DuckDB resource on ``database`` (default: ``SEG_ASSETS_WAREHOUSE``), with memory limits."""
     target = database or str(warehouse_path())
-    return DuckDBResource(database=target, connection_config=load_pipeline_settings().duckdb_config)
+    return WarehouseResource(
+        database=target, connection_config=load_pipeline_settings().duckdb_config
+    )
 
 
 def default_resources() -> dict[str, object]:

@@ -1,6 +1,7 @@
 """Master-data assets: source records and golden records from ``sql/mdm``, and the Python steps
 between them (matching, crosswalk, hierarchy, steward audit) from ``lib/mdm``."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
@@ -42,6 +43,16 @@ def mdm_key(table: str) -> dg.AssetKey:
     return dg.AssetKey([MDM_SCHEMA, table])
 
 
+def _mdm_asset(table: str, deps: list[str], kinds: frozenset[str] = frozenset()) -> Callable:
+    """``@dg.asset`` for ``mdm.<table>`` built from the mdm tables ``deps``."""
+    return dg.asset(
+        key=mdm_key(table),
+        group_name=MDM_GROUP,
+        deps=[mdm_key(dep) for dep in deps],
+        kinds={*KINDS, *kinds},
+    )
+
+
 def frame_markdown(frame: pl.DataFrame, limit: int = 20) -> dg.MetadataValue:
     """The first ``limit`` rows of a frame as a markdown table."""
     return dg.MetadataValue.md(markdown_table(frame.columns, frame.head(limit).rows()))
@@ -51,12 +62,7 @@ def _counts(frame: pl.DataFrame, column: str) -> dict[str, int]:
     return dict(frame.group_by(column).len().sort(column).iter_rows())
 
 
-@dg.asset(
-    key=mdm_key(MATCH_PAIRS),
-    group_name=MDM_GROUP,
-    deps=[mdm_key(SOURCE_RECORDS)],
-    kinds={*KINDS, "splink"},
-)
+@_mdm_asset(MATCH_PAIRS, [SOURCE_RECORDS], frozenset({"splink"}))
 def customer_match_pairs(
     context: dg.AssetExecutionContext, duckdb: DuckDBResource
 ) -> dg.MaterializeResult:
@@ -88,12 +94,7 @@ def customer_match_pairs(
     )
 
 
-@dg.asset(
-    key=mdm_key(CROSSWALK),
-    group_name=MDM_GROUP,
-    deps=[mdm_key(MATCH_PAIRS), mdm_key(SOURCE_RECORDS)],
-    kinds=KINDS,
-)
+@_mdm_asset(CROSSWALK, [MATCH_PAIRS, SOURCE_RECORDS])
 def crosswalk(
     context: dg.AssetExecutionContext,
     duckdb: DuckDBResource,
@@ -221,12 +222,7 @@ def customer_hierarchy(
     )
 
 
-@dg.asset(
-    key=mdm_key(STEWARD_AUDIT),
-    group_name=MDM_GROUP,
-    deps=[mdm_key(CROSSWALK), mdm_key(HIERARCHY)],
-    kinds=KINDS,
-)
+@_mdm_asset(STEWARD_AUDIT, [CROSSWALK, HIERARCHY])
 def steward_audit(
     context: dg.AssetExecutionContext,
     duckdb: DuckDBResource,
