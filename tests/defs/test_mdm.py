@@ -111,6 +111,9 @@ def test_planted_parent_links_are_recovered(default_mdm):
     assert recorded == round(0.6 * len(links)) == recovered  # recorded_parent_share 0.6
     metadata = _metadata(default_mdm["result"], "mdm/customer_hierarchy")
     assert metadata["parent_link_recall"] == pytest.approx(scores.recall)
+    # Parents suggested by name for a steward to confirm: right more often than not.
+    assert metadata["suggested_parents"] > 0
+    assert metadata["suggested_parents_right"] / metadata["suggested_parents"] > 0.5
 
 
 def test_master_data_checks_pass(default_mdm):

@@ -171,8 +171,9 @@ def crosswalk(
             deps=[mdm_key(HIERARCHY)],
             description=(
                 "Parent evidence a steward should look at: parent names that fit no customer"
-                " or several, parent IDs that do not exist, conflicting parents and cycles"
-                " broken."
+                " or several, parent IDs that do not exist, conflicting parents, cycles"
+                " broken, and parents suggested because a customer's name extends another's"
+                " (`suggested_parent_key`; confirm with a set_parent override)."
             ),
         ),
     ],
@@ -188,7 +189,7 @@ def customer_hierarchy(
     overrides = load_overrides(Path(steward_overrides.path))
     with duckdb.get_connection() as con:
         hierarchy = publish_hierarchy(con, overrides, settings)
-        quality = hierarchy_quality(con, hierarchy.customers, Path(ground_truth.path))
+        quality = hierarchy_quality(con, hierarchy, Path(ground_truth.path))
         tables = {
             name: table_metadata(con, MDM_SCHEMA, name)
             for name in (HIERARCHY, HIERARCHY_BRIDGE, HIERARCHY_REVIEW)

@@ -12,6 +12,7 @@ from seg_assets.lib.mdm.evaluation import (
     read_truth_crosswalk,
     read_truth_parent_links,
 )
+from seg_assets.lib.mdm.hierarchy import Hierarchy
 from seg_assets.lib.mdm.overrides import StewardOverride
 from seg_assets.lib.mdm.resolution import (
     CROSSWALK,
@@ -75,18 +76,25 @@ def match_quality(
 
 
 def hierarchy_quality(
-    con: duckdb.DuckDBPyConnection, customers: pl.DataFrame, truth_dir: Path
+    con: duckdb.DuckDBPyConnection, hierarchy: Hierarchy, truth_dir: Path
 ) -> dict[str, object]:
-    """Precision and recall of the parent links against the planted ones."""
+    """Precision and recall of the parent links against the planted ones, and how often the
+    parents suggested by name for review are right."""
     truth = read_truth_crosswalk(truth_dir)
     links = read_truth_parent_links(truth_dir)
     if truth is None or links is None:
         return _no_truth(truth_dir)
     crosswalk = read_table(con, CROSSWALK).select("record_id", "customer_key")
-    scores = parent_link_scores(customers, crosswalk, truth, links)
+    scores = parent_link_scores(hierarchy.customers, crosswalk, truth, links)
+    suggested = hierarchy.review.filter(pl.col("issue") == "suggested_parent_by_name").select(
+        "customer_key", pl.col("suggested_parent_key").alias("parent_key")
+    )
+    suggestions = parent_link_scores(suggested, crosswalk, truth, links)
     return {
         "parent_link_precision": scores.precision,
         "parent_link_recall": scores.recall,
         "planted_parent_links": scores.true_links,
         "parent_links_found": scores.predicted_links,
+        "suggested_parents_right": suggestions.correct_links,
+        "suggested_parents": suggestions.predicted_links,
     }

@@ -12,11 +12,16 @@ from dataclasses import dataclass
 import polars as pl
 
 from seg_assets.lib.mdm.overrides import StewardOverride
-from seg_assets.lib.mdm.settings import HierarchySettings, MdmSettings, Standardization
+from seg_assets.lib.mdm.settings import HierarchySettings, MdmConfigError, MdmSettings
 from seg_assets.lib.mdm.standardize import company_name
 
 EVIDENCE_STRENGTH = {"steward": 0, "erp_parent_id": 1, "crm_parent_name": 2}
-REVIEW_COLUMNS = {"customer_key": pl.String, "issue": pl.String, "detail": pl.String}
+REVIEW_COLUMNS = {
+    "customer_key": pl.String,
+    "issue": pl.String,
+    "detail": pl.String,
+    "suggested_parent_key": pl.String,
+}
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,9 @@ def _erp_evidence(records: pl.DataFrame, key_of: dict[str, str]) -> tuple[list, 
         child = key_of[record_id]
         parent = key_of.get(f"erp:{parent_ref.strip().upper()}")
         if parent is None:
-            review.append((child, "unknown_parent_id", f"{record_id} names parent {parent_ref}"))
+            review.append(
+                (child, "unknown_parent_id", f"{record_id} names parent {parent_ref}", None)
+            )
         elif parent != child:
             links.append((child, parent, "erp_parent_id", record_id))
     return links, review
@@ -116,18 +123,13 @@ def _most_specific(
 
 
 def _crm_evidence(
-    records: pl.DataFrame,
+    standardized: pl.DataFrame,
     key_of: dict[str, str],
-    words: Standardization,
+    index: _NameIndex,
     settings: HierarchySettings,
     stronger: list,
 ) -> tuple[list, list]:
     """Parent names matched to customers whose records carry that standardized name."""
-    standardized = records.with_columns(
-        company_name(pl.col("name"), words).alias("name_key"),
-        company_name(pl.col("parent_company_name"), words).alias("parent_name_key"),
-    )
-    index = _name_index(standardized, key_of)
     known_parents = {parent for _, parent, *_ in stronger}
     resolved, review = [], []
     named = standardized.filter(pl.col("parent_name_key").is_not_null())
@@ -149,7 +151,7 @@ def _crm_evidence(
             detail = f"{record_id} names parent {parent_name!r}" + (
                 f"; candidates {', '.join(candidates[:5])}" if candidates else ""
             )
-            review.append((child, issue, detail))
+            review.append((child, issue, detail, None))
     children_of: dict[str, set[str]] = {}
     for child, parent, *_ in [*stronger, *resolved]:
         children_of.setdefault(parent, set()).add(child)
@@ -199,6 +201,7 @@ def _choose_parents(evidence: list, orphaned: set[str]) -> tuple[dict[str, tuple
                     child,
                     "conflicting_parents",
                     f"chose {parent} ({kind}); also named {', '.join(others)}",
+                    None,
                 )
             )
     return chosen, review
@@ -216,13 +219,43 @@ def _break_cycles(chosen: dict[str, tuple], max_depth: int) -> list:
             cycle = path[path.index(node) :] if node in path else path
             weakest = max(cycle, key=lambda c: (EVIDENCE_STRENGTH[chosen[c][1]], c))
             if chosen[weakest][1] == "steward":
-                raise ValueError(f"steward set_parent overrides form a cycle: {' -> '.join(cycle)}")
+                raise MdmConfigError(
+                    f"steward set_parent overrides form a cycle: {' -> '.join(cycle)}"
+                )
             parent, kind = chosen.pop(weakest)
             review.append(
                 (weakest, "cycle_broken", f"dropped {weakest} -> {parent} ({kind}); cycle "
-                 + " -> ".join(cycle))
+                 + " -> ".join(cycle), None)
             )  # fmt: skip
     return review
+
+
+def _parent_suggestions(index: _NameIndex, chosen: dict[str, tuple], orphaned: set[str]) -> list:
+    """Customers without a parent whose name extends another customer's name ('NOVA PACK
+    KOELN' after 'NOVA PACK'). Only suggested: unrelated companies share names too often
+    (about a third of these are wrong on the generated data), so a steward confirms each
+    with a set_parent override."""
+    known_parents = {parent for parent, _ in chosen.values()}
+    suggestions = []
+    for key in sorted(index.names_by_key.keys() - chosen.keys() - orphaned):
+        candidates: set[str] = set()
+        for name in index.names_by_key[key]:
+            words = name.split()
+            prefixes = (" ".join(words[:end]) for end in range(len(words) - 1, 1, -1))
+            longest = next((p for p in prefixes if p in index.keys_by_name), None)
+            if longest:
+                candidates |= index.keys_by_name[longest] - {key}
+        narrowed = sorted(candidates & known_parents) or sorted(candidates)
+        if len(narrowed) == 1:
+            suggestions.append(
+                (
+                    key,
+                    "suggested_parent_by_name",
+                    f"its name extends {narrowed[0]}'s: confirm with a set_parent override",
+                    narrowed[0],
+                )
+            )
+    return suggestions
 
 
 def _ancestry(customer_keys: list[str], chosen: dict[str, tuple]) -> pl.DataFrame:
@@ -293,20 +326,27 @@ def resolve_hierarchy(
         Standardization word lists and hierarchy settings.
     """
     key_of = dict(crosswalk.select("record_id", "customer_key").iter_rows())
+    words = settings.standardization
+    standardized = records.with_columns(
+        company_name(pl.col("name"), words).alias("name_key"),
+        company_name(pl.col("parent_company_name"), words).alias("parent_name_key"),
+    )
+    index = _name_index(standardized, key_of)
     steward, orphaned = _steward_evidence(overrides, key_of)
     erp, review = _erp_evidence(records, key_of)
-    crm, crm_review = _crm_evidence(
-        records, key_of, settings.standardization, settings.hierarchy, steward + erp
-    )
+    crm, crm_review = _crm_evidence(standardized, key_of, index, settings.hierarchy, steward + erp)
     evidence = steward + erp + crm
     chosen, choice_review = _choose_parents(evidence, orphaned)
     cycle_review = _break_cycles(chosen, settings.hierarchy.max_depth)
+    suggestions = _parent_suggestions(index, chosen, orphaned)
     customers = _ancestry(sorted(set(key_of.values())), chosen)
     return Hierarchy(
         customers=customers,
         bridge=hierarchy_bridge(customers),
         review=pl.DataFrame(
-            review + crm_review + choice_review + cycle_review, schema=REVIEW_COLUMNS, orient="row"
+            review + crm_review + choice_review + cycle_review + suggestions,
+            schema=REVIEW_COLUMNS,
+            orient="row",
         ).sort("customer_key", "issue"),
         evidence=pl.DataFrame(
             evidence,
