@@ -137,13 +137,14 @@ def _crm_evidence(
         "record_id", "parent_company_name", "parent_name_key", "country"
     ).iter_rows():
         child = key_of[record_id]
-        candidates = sorted(index.customers_named(name_key) - {child})
+        named_customers = index.customers_named(name_key)
+        if named_customers == {child}:
+            continue  # the account names its own company: no parent, nothing to review
+        candidates = sorted(named_customers - {child})
         if len(candidates) > 1 and settings.resolve_ambiguous_parent_names:
-            candidates = (
-                [c for c in candidates if c in known_parents]
-                or [c for c in candidates if index.country_of.get(c) == country]
-                or candidates
-            )
+            candidates = [c for c in candidates if c in known_parents] or candidates
+        if len(candidates) > 1 and settings.resolve_ambiguous_parent_names:
+            candidates = [c for c in candidates if index.country_of.get(c) == country] or candidates
         if len(candidates) == 1:
             resolved.append((child, candidates[0], record_id))
         else:
@@ -174,7 +175,7 @@ def _steward_evidence(
             continue
         if parent_record is None:
             orphaned.add(key_of[child_record])
-        elif parent_record in key_of:
+        elif parent_record in key_of and key_of[parent_record] != key_of[child_record]:
             links.append(
                 (key_of[child_record], key_of[parent_record], "steward", override.override_id)
             )

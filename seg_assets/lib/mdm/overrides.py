@@ -64,7 +64,9 @@ def _parse(entry: Any, index: int, path: Path) -> StewardOverride:
     if missing:
         raise MdmConfigError(f"{where}: {', '.join(missing)} missing; every decision needs them")
     when = entry["when"]
-    if not isinstance(when, dt.date):
+    if isinstance(when, dt.datetime):  # YAML reads '2026-11-02 10:30' as a timestamp
+        when = when.date()
+    elif not isinstance(when, dt.date):
         try:
             when = dt.date.fromisoformat(str(when))
         except ValueError:
@@ -171,7 +173,14 @@ def audit_rows(overrides: Iterable[StewardOverride], outcomes: dict[str, str]) -
 
 
 def _together(assignment: dict[str, str], records: Iterable[str | None]) -> bool:
+    """Whether all ``records`` are in one customer."""
     return len({assignment[r] for r in records if r is not None}) == 1
+
+
+def _any_together(assignment: dict[str, str], records: Iterable[str | None]) -> bool:
+    """Whether at least two of ``records`` are in one customer."""
+    present = [assignment[r] for r in records if r is not None]
+    return len(set(present)) < len(present)
 
 
 def match_outcomes(
@@ -211,7 +220,7 @@ def match_outcomes(
         else:
             outcomes[override.override_id] = (
                 "applied: split records the model had matched"
-                if _together(model, override.records)
+                if _any_together(model, override.records)
                 else "applied; the model had kept them apart too"
             )
     return outcomes

@@ -165,11 +165,13 @@ def override_outcomes(
             continue
         wanted = key_of[parent] if parent else None
         actual = parent_of.get(key_of[child])
-        outcomes[override.override_id] = (
-            f"applied: {key_of[child]} -> {actual or '(no parent)'}"
-            if actual == wanted
-            else f"not applied: {key_of[child]} has parent {actual}, not {wanted}"
-        )
+        if wanted == key_of[child]:
+            outcome = f"not applied: child and parent are both records of {wanted}"
+        elif actual == wanted:
+            outcome = f"applied: {key_of[child]} -> {actual or '(no parent)'}"
+        else:
+            outcome = f"not applied: {key_of[child]} has parent {actual}, not {wanted}"
+        outcomes[override.override_id] = outcome
     return outcomes
 
 

@@ -77,6 +77,7 @@ class Standardization:
     """Word lists the standardizers use."""
 
     transliterations: tuple[tuple[str, str], ...]
+    connector_words: tuple[str, ...]
     legal_forms: tuple[str, ...]
     street_abbreviations: tuple[tuple[str, str], ...]
 
@@ -127,6 +128,11 @@ class _Reader:
     def probability(self, value: Any, where: str) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
             raise self.fail(where, f"{value!r} must be a number strictly between 0 and 1")
+        return float(value)
+
+    def number(self, value: Any, where: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(where, f"{value!r} is not a number")
         return float(value)
 
     def positive_int(self, value: Any, where: str) -> int:
@@ -191,7 +197,9 @@ class _Reader:
         method = entry.get("method")
         if method not in METHODS:
             raise self.fail(where, f"method {method!r} is not one of {', '.join(METHODS)}")
-        thresholds = tuple(float(t) for t in entry.get("thresholds") or ())
+        thresholds = tuple(
+            self.number(t, f"{where}.thresholds") for t in entry.get("thresholds") or ()
+        )
         if method != "exact" and not thresholds:
             raise self.fail(where, f"method {method} needs thresholds")
         if method in SIMILARITY_METHODS and (
@@ -245,6 +253,9 @@ class _Reader:
                     (str(k), str(v))
                     for k, v in (standardization.get("transliterations") or {}).items()
                 ),
+                connector_words=tuple(
+                    str(word).upper() for word in standardization.get("connector_words") or ()
+                ),
                 legal_forms=tuple(
                     str(form).upper() for form in standardization.get("legal_forms") or ()
                 ),
@@ -258,7 +269,7 @@ class _Reader:
             comparisons=comparisons,
             blocking_rules=blocking,
             training=Training(
-                seed=int(training.get("seed", 0)),
+                seed=int(self.number(training.get("seed", 0), "training.seed")),
                 u_sample_pairs=self.positive_int(
                     training.get("u_sample_pairs", 1e7), "training.u_sample_pairs"
                 ),

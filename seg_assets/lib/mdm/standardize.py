@@ -37,7 +37,7 @@ def company_name(value: pl.Expr, words: Standardization) -> pl.Expr:
     """``Müller & Söhne G.m.b.H.`` -> ``MUELLER SOEHNE`` (legal forms and 'AND' dropped)."""
     text = _ascii_upper(value, words).str.replace_all("&", " AND ", literal=True)
     text = text.str.replace_all(r"[^A-Z0-9 ]", " ").str.replace_all(r"\s+", " ")
-    return _words_only(_drop_words(_drop_words(text, words.legal_forms), ("AND",)))
+    return _words_only(_drop_words(_drop_words(text, words.legal_forms), words.connector_words))
 
 
 def street(value: pl.Expr, words: Standardization) -> pl.Expr:
