@@ -218,3 +218,13 @@ def test_standardize_records_with_the_shipped_fields():
     result = standardize.standardize_records(records, settings.fields, settings.standardization)
     assert result.columns == ["record_id", *settings.field_names]
     assert result.row(0) == ("erp:C1", *([None] * len(settings.fields)))
+
+
+def test_connector_words_are_dropped_in_any_language():
+    assert cleaned(
+        "company_name", "Müller & Söhne GmbH", "Müller und Söhne", "Muller and Sohne"
+    ) == [
+        "MUELLER SOEHNE",
+        "MUELLER SOEHNE",
+        "MULLER SOHNE",
+    ]
