@@ -5,6 +5,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from seg_assets.bench.master_data import mdm_table, run_mdm_scaling
 from seg_assets.bench.runner import (
     WORKLOADS,
     PandasBounds,
@@ -16,13 +17,27 @@ from seg_assets.bench.runner import (
 from seg_assets.bench.scales import SERIES
 from seg_assets.bench.series import SERIES_WORKLOADS, series_summary, series_table
 
+DEFAULT_SCALES = ["10m"]
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of the bench command."""
-    parser.add_argument("--scale", nargs="+", default=["10m"], help="scales to measure")
+    parser.add_argument(
+        "--scale",
+        nargs="+",
+        help=f"scales to measure (default {' '.join(DEFAULT_SCALES)}; none with --mdm-customers)",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs per workload (median)")
     parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=WORKLOADS)
     parser.add_argument("--series", action="store_true", help="also run the scaling series")
+    parser.add_argument(
+        "--mdm-customers",
+        nargs="+",
+        type=int,
+        default=[],
+        metavar="N",
+        help="measure the master-data group at these customer counts",
+    )
     parser.add_argument(
         "--pandas-timeout", type=float, default=None, help="seconds before pandas is stopped"
     )
@@ -35,9 +50,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Measure each scale (and the series), write results and print tables."""
+    """Measure each scale (and the series, and master-data scaling), write results and print
+    tables."""
+    # Asking only for master-data scaling should not also start the long default scale.
+    scales = args.scale or ([] if args.mdm_customers else DEFAULT_SCALES)
     with tempfile.TemporaryDirectory(prefix="seg_assets_bench_") as scratch:
-        for scale in scales_named(args.scale):
+        for scale in scales_named(scales):
             print(f"benchmark at {scale.name}: {args.repeat} run(s) of {', '.join(args.workloads)}")
             results = run_scale(
                 scale,
@@ -63,6 +81,11 @@ def run(args: argparse.Namespace) -> int:
             path = write_results({"series": per_scale, "growth": summary}, "series")
             print(f"\nscaling series written to {path}\n")
             print(series_table(per_scale, summary))
+        if args.mdm_customers:
+            print(f"master-data scaling: {args.repeat} run(s) at {args.mdm_customers} customers")
+            results = run_mdm_scaling(args.mdm_customers, args.repeat, Path(scratch) / "mdm")
+            print(f"\nmaster-data scaling written to {write_results(results, 'mdm')}\n")
+            print(mdm_table(results))
     return 0
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from seg_assets.bench.measure import Measurement, measure
 from seg_assets.bench.scales import SCALES, Scale, dataset
-from seg_assets.bench.workloads import step_seconds_file
+from seg_assets.bench.workloads import step_seconds_file, truth_beside
 from seg_assets.lib.pipeline_settings import load_pipeline_settings
 from seg_assets.lib.project import PROJECT_ROOT
 from seg_assets.lib.serving import serving_beside
@@ -49,7 +49,8 @@ SECONDS_KEYS = {
 }
 
 
-def _command(workload: str, landing: Path, warehouse: Path) -> list[str]:
+def workload_command(workload: str, landing: Path, warehouse: Path) -> list[str]:
+    """The command that runs ``workload`` alone in a child process."""
     if workload == "dagster_cli":
         # The path `make demo` takes: the seg-assets CLI, configured by the environment.
         return [str(Path(sys.executable).with_name("seg-assets")), "materialize"]
@@ -65,17 +66,20 @@ def _command(workload: str, landing: Path, warehouse: Path) -> list[str]:
     ]
 
 
-def _env(landing: Path, warehouse: Path, work_dir: Path) -> dict[str, str]:
+def workload_env(landing: Path, warehouse: Path, work_dir: Path) -> dict[str, str]:
+    """The child's environment: where the CLI workload finds its data and writes."""
     return {
         **os.environ,
         "SEG_ASSETS_LANDING": str(landing),
+        "SEG_ASSETS_TRUTH": str(truth_beside(landing)),
         "SEG_ASSETS_WAREHOUSE": str(warehouse),
         "SEG_ASSETS_SERVING": str(serving_beside(warehouse)),
         "DAGSTER_HOME": str(work_dir / "dagster_home"),
     }
 
 
-def _fresh(path: Path) -> None:
+def remove_warehouse(path: Path) -> None:
+    """Delete a warehouse file, its WAL, and the Parquet or serving file written beside it."""
     stale_files = (
         path,
         path.with_suffix(".duckdb.wal"),
@@ -86,7 +90,8 @@ def _fresh(path: Path) -> None:
         stale.unlink(missing_ok=True)
 
 
-def _summary(runs: list[Measurement]) -> dict[str, object]:
+def summarize(runs: list[Measurement]) -> dict[str, object]:
+    """Outcome, median and spread of seconds, and peak RSS over the runs that succeeded."""
     ok = [run for run in runs if run.outcome == "ok"]
     if not ok:
         return {"outcome": runs[-1].outcome if runs else "not run"}
@@ -160,11 +165,11 @@ def run_scale(
                     continue
                 warehouse = full_refreshed
             else:
-                _fresh(warehouse)
+                remove_warehouse(warehouse)
             bounds = pandas_bounds if workload == "pandas" else PandasBounds()
             result = measure(
-                _command(workload, landing, warehouse),
-                _env(landing, warehouse, work_dir),
+                workload_command(workload, landing, warehouse),
+                workload_env(landing, warehouse, work_dir),
                 bounds.timeout_s,
                 int(bounds.memory_gib * 2**30) if bounds.memory_gib else None,
             )
@@ -179,12 +184,12 @@ def run_scale(
             )
             if workload == "dagster_full" and result.outcome == "ok":
                 warehouse_bytes = warehouse.stat().st_size
-                _fresh(full_refreshed)
+                remove_warehouse(full_refreshed)
                 warehouse.rename(full_refreshed)
             elif warehouse != full_refreshed:
-                _fresh(warehouse)
+                remove_warehouse(warehouse)
     summaries = {
-        workload: {**_summary(measurements), **step_totals(steps[workload])}
+        workload: {**summarize(measurements), **step_totals(steps[workload])}
         for workload, measurements in runs.items()
     }
     results: dict[str, object] = {

@@ -33,23 +33,42 @@ SCALES = {
     )
 }
 SERIES = ("0.5m", "1m", "2m", "5m", "10m")
+MDM_ORDER_LINES_PER_CUSTOMER = 2
 
 
-def dataset(scale: Scale, cache_dir: Path = CACHE_DIR) -> Path:
-    """Landing folder of ``scale``, generated on first use (its manifest records the settings)."""
+def dataset(scale: Scale, cache_dir: Path | None = None) -> Path:
+    """Landing folder of ``scale``, generated on first use (its manifest records the settings).
+
+    The cache folder is looked up at call time (``CACHE_DIR`` by default), so tests can move it.
+    """
     settings = GeneratorSettings.from_yaml(
         config_dir() / "generator.yaml",
         customers=scale.customers,
         months=scale.months,
         order_lines=scale.order_lines,
     )
-    root = cache_dir / scale.name
+    return _cached(settings, (cache_dir or CACHE_DIR) / scale.name)
+
+
+def mdm_dataset(customers: int, cache_dir: Path | None = None) -> Path:
+    """Landing folder of ``customers`` customers for master-data scaling, generated on first
+    use. Orders are few (two lines per customer): matching reads only the customer files."""
+    settings = GeneratorSettings.from_yaml(
+        config_dir() / "generator.yaml",
+        customers=customers,
+        order_lines=MDM_ORDER_LINES_PER_CUSTOMER * customers,
+    )
+    return _cached(settings, (cache_dir or CACHE_DIR) / f"mdm-{customers}")
+
+
+def _cached(settings: GeneratorSettings, root: Path) -> Path:
+    """``root/landing``, regenerated unless its manifest records exactly ``settings``."""
     manifest = root / "truth" / "manifest.json"
     if manifest.exists() and json.loads(manifest.read_text()).get("settings") == (
         json.loads(json.dumps(settings.as_dict(), default=str))
     ):
         return root / "landing"
-    print(f"generating the {scale.name} data set into {root} (once; cached for later runs)")
+    print(f"generating the {root.name} data set into {root} (once; cached for later runs)")
     report = generate(settings, root / "landing", root / "truth")
     print(f"generated {sum(report.row_counts.values()):,} rows in {report.elapsed_seconds:.0f}s")
     return root / "landing"

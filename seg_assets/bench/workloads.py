@@ -15,6 +15,8 @@ import duckdb
 if TYPE_CHECKING:
     import dagster as dg
 
+    from seg_assets.lib.bare_duckdb import WarehouseStep
+
 MART = ("marts", "fct_customer_months")
 
 
@@ -22,17 +24,28 @@ def _dagster_run(landing: Path, warehouse: Path, scope: str, month: str | None =
     import dagster as dg
 
     from seg_assets.definitions import defs
+    from seg_assets.defs.mdm.assets import MDM_GROUP
     from seg_assets.defs.partitions import month_range_tags
-    from seg_assets.defs.resources import LandingFiles, ServingFile, warehouse_resource
+    from seg_assets.defs.resources import (
+        GroundTruth,
+        LandingFiles,
+        ServingFile,
+        StewardOverridesFile,
+        warehouse_resource,
+    )
+    from seg_assets.lib.mdm.overrides import default_overrides_path
     from seg_assets.lib.serving import serving_beside
 
     # Scopes come from the Definitions, never a hand-kept list, so new assets are measured.
     selections = {
         "all": dg.AssetSelection.all(),
-        "mart_path": dg.AssetSelection.assets(dg.AssetKey(list(MART))).upstream(),
+        "mart_path": _with_check_inputs(
+            dg.AssetSelection.assets(dg.AssetKey(list(MART))).upstream(), defs
+        ),
         "partitioned": dg.AssetSelection.assets(
             *[s.key for s in defs.resolve_all_asset_specs() if s.partitions_def is not None]
         ),
+        "mdm": _with_check_inputs(dg.AssetSelection.groups(MDM_GROUP).upstream(), defs),
     }
     instance = dg.DagsterInstance.ephemeral()
     result = dg.materialize(
@@ -41,6 +54,8 @@ def _dagster_run(landing: Path, warehouse: Path, scope: str, month: str | None =
             "duckdb": warehouse_resource(str(warehouse)),
             "landing": LandingFiles(path=str(landing)),
             "serving": ServingFile(path=str(serving_beside(warehouse))),
+            "steward_overrides": StewardOverridesFile(path=str(default_overrides_path())),
+            "ground_truth": GroundTruth(path=str(truth_beside(landing))),
         },
         tags=month_range_tags(month),
         selection=selections[scope],
@@ -50,6 +65,33 @@ def _dagster_run(landing: Path, warehouse: Path, scope: str, month: str | None =
     step_seconds_file(warehouse).write_text(
         json.dumps(_step_seconds(instance.all_logs(result.run_id)), indent=1)
     )
+
+
+def _with_check_inputs(
+    selection: "dg.AssetSelection", defs: "dg.Definitions"
+) -> "dg.AssetSelection":
+    """``selection`` plus the other assets its checks read, with their upstream.
+
+    A scope built on a fresh warehouse runs the checks of its assets, and a check that also
+    reads another table (the golden customers, for a fact keyed on them) would fail on a
+    table the scope never built.
+    """
+    import dagster as dg
+
+    selected = selection.resolve(defs.resolve_asset_graph())
+    read = {
+        dep.asset_key
+        for checks in defs.asset_checks
+        for spec in checks.check_specs
+        if spec.asset_key in selected
+        for dep in spec.additional_deps
+    }
+    return selection | dg.AssetSelection.assets(*read).upstream()
+
+
+def truth_beside(landing: Path) -> Path:
+    """The planted truth the generator writes next to a landing folder."""
+    return landing.parent / "truth"
 
 
 def step_seconds_file(warehouse: Path) -> Path:
@@ -86,6 +128,11 @@ def dagster_mart_path(landing: Path, warehouse: Path) -> None:
     _dagster_run(landing, warehouse, "mart_path")
 
 
+def dagster_mdm(landing: Path, warehouse: Path) -> None:
+    """The master-data group and what it needs upstream (the customer sources), with checks."""
+    _dagster_run(landing, warehouse, "mdm")
+
+
 def dagster_partition(landing: Path, warehouse: Path) -> None:
     """The month-partitioned assets and their checks for the last month only."""
     from seg_assets.defs.partitions import monthly_partitions
@@ -93,9 +140,11 @@ def dagster_partition(landing: Path, warehouse: Path) -> None:
     _dagster_run(landing, warehouse, "partitioned", monthly_partitions.get_partition_keys()[-1])
 
 
-def _bare_duckdb(landing: Path, warehouse: Path, mart_path_only: bool) -> None:
+def bare_steps(landing: Path) -> "list[WarehouseStep]":
+    """Every step of a bare run on ``landing``: source loads, master-data steps, SQL models."""
     from seg_assets.defs.partitions import monthly_partitions
-    from seg_assets.lib.bare_duckdb import build_model, load_source
+    from seg_assets.lib.bare_duckdb import master_data_steps, model_step, source_step
+    from seg_assets.lib.mdm.settings import load_mdm_settings
     from seg_assets.lib.pipeline_settings import load_pipeline_settings
     from seg_assets.lib.project import config_dir, sql_dir
     from seg_assets.lib.source_contracts import load_source_contracts
@@ -104,30 +153,38 @@ def _bare_duckdb(landing: Path, warehouse: Path, mart_path_only: bool) -> None:
     window = monthly_partitions.get_partition_keys()
     start = monthly_partitions.time_window_for_partition_key(window[0]).start.date()
     end = monthly_partitions.time_window_for_partition_key(window[-1]).end.date()
+    return [
+        *(
+            source_step(contract, landing)
+            for contract in load_source_contracts(config_dir() / "sources.yaml").values()
+        ),
+        # No steward overrides: the yardstick measures the matching model's own work.
+        *master_data_steps(
+            load_mdm_settings(), load_pipeline_settings().duckdb_config, overrides=()
+        ),
+        *(model_step(model, start, end) for model in discover_models(sql_dir())),
+    ]
+
+
+def _bare_duckdb(landing: Path, warehouse: Path, mart_path_only: bool) -> None:
+    from seg_assets.lib.bare_duckdb import run_order
+    from seg_assets.lib.pipeline_settings import load_pipeline_settings
+
+    targets = {".".join(MART)} if mart_path_only else None
     config = {str(k): str(v) for k, v in load_pipeline_settings().duckdb_config.items()}
-    models = {model.table: model for model in discover_models(sql_dir())}
-    needed = set(models)
-    if mart_path_only:
-        needed = {".".join(MART)}
-        for model in reversed(list(models.values())):
-            if model.table in needed:
-                needed.update(f"{schema}.{name}" for schema, name in model.upstream)
     with duckdb.connect(str(warehouse), config=config) as con:
-        for contract in load_source_contracts(config_dir() / "sources.yaml").values():
-            if f"raw.{contract.name}" in needed or not mart_path_only:
-                load_source(con, contract, landing)
-        for table, model in models.items():
-            if table in needed:
-                build_model(con, model, start, end)
+        for step in run_order(bare_steps(landing), targets):
+            step.run(con)
 
 
 def bare_duckdb(landing: Path, warehouse: Path) -> None:
-    """Every SQL model in dependency order on bare DuckDB (no Dagster, no quarantine)."""
+    """Every SQL model and master-data step in dependency order on bare DuckDB (no Dagster, no
+    quarantine)."""
     _bare_duckdb(landing, warehouse, mart_path_only=False)
 
 
 def bare_mart_path(landing: Path, warehouse: Path) -> None:
-    """Only the models the customer-month mart needs, on bare DuckDB."""
+    """Only the models and master-data steps the customer-month mart needs, on bare DuckDB."""
     _bare_duckdb(landing, warehouse, mart_path_only=True)
 
 
@@ -144,6 +201,7 @@ WORKLOADS = {
     "dagster_mart_path": dagster_mart_path,
     "bare_mart_path": bare_mart_path,
     "dagster_partition": dagster_partition,
+    "dagster_mdm": dagster_mdm,
     "bare_duckdb": bare_duckdb,
     "pandas": pandas_reference,
 }

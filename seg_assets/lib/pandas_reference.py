@@ -1,7 +1,10 @@
 """The staging → order-line fact → customer-month mart path written in plain pandas.
 
 It is the baseline of the benchmark: the same numbers as the SQL models, written the way a
-pandas team would write them. Money is computed in integer cents and returned as float dollars.
+pandas team without master data would write them, so its customer months are keyed on the ERP
+``customer_id`` where the SQL mart is keyed on the golden ``customer_key`` (its tests sum the
+ERP customers of each golden customer before comparing). Money is computed in integer cents and
+returned as float dollars.
 """
 
 from dataclasses import dataclass
@@ -496,7 +499,7 @@ def build_order_line_fact(
 
 
 def aggregate_customer_months(fact: pd.DataFrame) -> pd.DataFrame:
-    """One row per customer and order month, money in integer cents.
+    """One row per ERP customer and order month, money in integer cents.
 
     Revenues and cost of goods are missing only when every line's value is; freight counts
     known freight only (0 when none is known).

@@ -2,10 +2,13 @@
 
 import json
 
+from seg_assets.bench.master_data import mdm_table, run_mdm_scaling
 from seg_assets.bench.measure import measure
 from seg_assets.bench.runner import WORKLOADS, results_table, run_scale, write_results
 from seg_assets.bench.scales import Scale
 from seg_assets.bench.series import growth_slope, series_summary
+from seg_assets.bench.workloads import bare_steps
+from seg_assets.lib.bare_duckdb import run_order
 
 TINY = Scale("smoke", 60, 2, 1_500)
 
@@ -15,7 +18,7 @@ def test_every_workload_runs_and_the_results_carry_the_agreed_keys(tmp_path, mon
     monkeypatch.setattr("seg_assets.bench.runner.RESULTS_DIR", tmp_path / "results")
     results = run_scale(TINY, 1, tmp_path / "work", log=lambda _: None)
     for workload in WORKLOADS:
-        assert results["workloads"][workload]["outcome"] == "ok", results["workloads"][workload]
+        assert results["workloads"][workload]["outcome"] == "ok", (workload, results["runs"])
     for key in (
         "order_lines",
         "customers",
@@ -42,6 +45,45 @@ def test_every_workload_runs_and_the_results_carry_the_agreed_keys(tmp_path, mon
     assert json.loads(path.read_text())["partition_s"] == results["partition_s"]
     table = results_table(results)
     assert "| bare_duckdb |" in table and "1.00x" in table
+
+
+def test_bare_runs_put_the_master_data_steps_where_the_sql_needs_them(tmp_path):
+    mart_path = [
+        step.name for step in run_order(bare_steps(tmp_path), {"marts.fct_customer_months"})
+    ]
+    assert (
+        mart_path.index("mdm.customer_source_records")
+        < mart_path.index("match_records")
+        < mart_path.index("publish_crosswalk")
+        < mart_path.index("marts.fct_order_lines")
+        < mart_path.index("marts.fct_customer_months")
+    )
+    # The mart needs the crosswalk, not the hierarchy, the golden records or unrelated sources.
+    for unneeded in ("publish_hierarchy", "mdm.dim_customer_golden", "raw.wms__activity"):
+        assert unneeded not in mart_path
+    full = [step.name for step in run_order(bare_steps(tmp_path))]
+    assert len(full) == len(set(full)) == len(bare_steps(tmp_path))
+    assert full.index("publish_hierarchy") < full.index("marts.fct_customer_group_months")
+    assert full.index("publish_hierarchy") < full.index("record_steward_audit")
+
+
+def test_master_data_scaling_reports_time_memory_and_match_quality(tmp_path, monkeypatch):
+    monkeypatch.setattr("seg_assets.bench.scales.CACHE_DIR", tmp_path / "cache")
+    results = run_mdm_scaling([300], 1, tmp_path / "work", log=lambda _: None)
+    [size] = results["sizes"]
+    assert size["outcome"] == "ok", size
+    assert (tmp_path / "cache" / "mdm-300" / "truth" / "customer_crosswalk.csv").exists()
+    # ERP customers, CRM accounts and billing accounts: about three records per customer.
+    assert 2 * 300 < size["records"] < 4 * 300
+    assert size["golden_customers"] < size["records"]
+    assert size["pairwise_precision"] > 0.95 and size["pairwise_recall"] > 0.95
+    assert size["records_per_s"] == size["records"] / size["median_s"]
+    assert 0 < size["matching_s"] < size["asset_steps_s"] < size["median_s"]
+    assert size["median_peak_rss_bytes"] > 50 * 2**20
+    [steps] = size["step_seconds"]
+    assert "mdm__crosswalk_one_customer_per_record" in steps
+    assert not any(step.startswith("marts__") for step in steps)
+    assert "| 300 |" in mdm_table(results)
 
 
 def test_measure_reports_failures_timeouts_and_memory(tmp_path):

@@ -73,9 +73,7 @@ def test_customer_month_mart_matches_hand_computation(tiny_warehouse):
 
 def test_records_of_each_company_resolve_to_one_golden_customer(tiny_warehouse):
     database, _ = tiny_warehouse
-    rows = query(
-        database, "select record_id, customer_key from mdm.crosswalk order by record_id"
-    )
+    rows = query(database, "select record_id, customer_key from mdm.crosswalk order by record_id")
     # Alpha Foods: same VAT number in ERP, CRM and finance (CRM also refers to ERP 'C1');
     # Beta Retail: same VAT number in ERP and CRM.
     assert rows == [

@@ -21,19 +21,18 @@ from seg_assets.lib.pandas_reference import (
 )
 from seg_assets.lib.project import PROJECT_ROOT
 
-MART_COLUMNS = [
-    "customer_id",
-    "order_month",
+MART_MONEY = ["ordered_revenue", "shipped_revenue", "shipped_cost_of_goods", "freight_cost"]
+MART_MEASURES = [
     "orders",
     "order_lines",
     "ordered_units",
     "shipped_units",
-    "ordered_revenue",
-    "shipped_revenue",
-    "shipped_cost_of_goods",
-    "freight_cost",
+    *MART_MONEY,
     "lines_missing_freight",
 ]
+# The pandas mart is keyed on the ERP customer, the SQL mart on the golden customer.
+MART_COLUMNS = ["customer_id", "order_month", *MART_MEASURES]
+GOLDEN_MART_COLUMNS = ["customer_key", "order_month", *MART_MEASURES]
 FACT_COLUMNS = [
     "order_line_id",
     "customer_id",
@@ -52,7 +51,8 @@ FACT_COLUMNS = [
 
 def _plain(value: object) -> object:
     """A cell as comparable Python: money in whole cents, dates as dates, missing as None."""
-    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+    missing = value is None or value is pd.NaT or value is pd.NA
+    if missing or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, Decimal | float):
         return round(value * 100)
@@ -209,11 +209,41 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict:
     return {"database": database, "result": build_customer_months(root / "landing")}
 
 
+def _erp_crosswalk(database: Path) -> pd.DataFrame:
+    """The warehouse's ERP customer ID -> golden ``customer_key``."""
+    rows = query(
+        database,
+        "select source_id, customer_key from mdm.crosswalk where source_system = 'erp'",
+    )
+    return pd.DataFrame(rows, columns=["customer_id", "customer_key"])
+
+
+def _on_golden_customers(mart: pd.DataFrame, crosswalk: pd.DataFrame) -> pd.DataFrame:
+    """The ERP-keyed mart summed per golden customer and month, money in exact cents.
+
+    Each order has one ERP customer, so summing distinct orders over a golden customer's ERP
+    customers counts its distinct orders.
+    """
+    keyed = mart.merge(crosswalk, on="customer_id", how="left", validate="many_to_one")
+    unmapped = keyed.loc[keyed["customer_key"].isna(), "customer_id"].unique().tolist()
+    assert not unmapped, f"ERP customers without a golden customer: {unmapped}"
+    in_cents = keyed.assign(
+        **{column: (keyed[column] * 100).round().astype("Int64") for column in MART_MONEY}
+    )
+    summed = in_cents.groupby(["customer_key", "order_month"], as_index=False)[MART_MEASURES]
+    golden = summed.sum(min_count=1).sort_values(["customer_key", "order_month"])
+    # Back to dollars, as the SQL mart holds them: cents / 100 rounds back to the same cents.
+    return golden.assign(**{column: golden[column] / 100 for column in MART_MONEY})
+
+
 def test_pandas_mart_equals_the_sql_mart_row_by_row(generated):
-    expected = _sql_rows(generated["database"], "marts.fct_customer_months", MART_COLUMNS, "1, 2")
-    actual = _rows(generated["result"].customer_months, MART_COLUMNS)
+    database, mart = generated["database"], generated["result"].customer_months
+    expected = _sql_rows(database, "marts.fct_customer_months", GOLDEN_MART_COLUMNS, "1, 2")
+    actual = _rows(_on_golden_customers(mart, _erp_crosswalk(database)), GOLDEN_MART_COLUMNS)
     assert len(actual) == len(expected) > 500
     assert actual == expected
+    # Duplicate ERP accounts of one customer were merged, so the mapping was exercised.
+    assert len(mart) > len(actual)
 
 
 def _cents(values: pd.Series) -> int:
