@@ -18,7 +18,7 @@ from seg_assets.lib.mdm.resolution import (
     CROSSWALK,
     MATCH_PAIRS,
     SOURCE_RECORDS,
-    cluster_with_overrides,
+    crosswalks_at_thresholds,
     read_table,
 )
 from seg_assets.lib.mdm.settings import MdmSettings
@@ -50,8 +50,10 @@ def match_quality(
     records = read_table(con, SOURCE_RECORDS)
     pairs = read_table(con, MATCH_PAIRS)
     rows = []
-    for threshold in sorted({*settings.what_if_thresholds, settings.match_threshold}):
-        crosswalk = cluster_with_overrides(records, pairs, overrides, threshold).crosswalk
+    thresholds = {*settings.what_if_thresholds, settings.match_threshold}
+    results = crosswalks_at_thresholds(records, pairs, overrides, tuple(thresholds))
+    for threshold, result in sorted(results.items()):
+        crosswalk = result.crosswalk
         assignment = crosswalk.select("record_id", pl.col("customer_key").alias("anchor_record_id"))
         at = pairwise_scores(assignment, truth)
         rows.append(

@@ -102,6 +102,21 @@ def cluster_records(
     ConflictingOverridesError
         If force-matches connect two records that are force-split.
     """
+    return cluster_at_thresholds(record_ids, pairs, (threshold,), must_link, cannot_link)[threshold]
+
+
+def cluster_at_thresholds(
+    record_ids: pl.Series,
+    pairs: pl.DataFrame,
+    thresholds: Sequence[float],
+    must_link: Sequence[tuple[str, str]] = (),
+    cannot_link: Sequence[tuple[str, str]] = (),
+) -> dict[float, pl.DataFrame]:
+    """``cluster_records`` at several thresholds in one pass over the links.
+
+    The links at a threshold are a prefix of the ranked links, so the customers at each
+    threshold are a snapshot taken on the way down, the same as clustering at it alone.
+    """
     ordered = anchor_order(record_ids)
     index = {record_id: i for i, record_id in enumerate(ordered.to_list())}
     forest = _UnionFind(parent=list(range(len(index))), banned={})
@@ -121,25 +136,32 @@ def cluster_records(
                 best[node] = (probability, rule)
         return True
 
+    def snapshot() -> pl.DataFrame:
+        roots = [forest.find(i) for i in range(len(index))]
+        return pl.DataFrame(
+            {
+                "record_id": ordered,
+                "anchor_record_id": ordered.gather(roots),
+                "match_rule": [best[i][1] if i in best else SINGLETON_RULE for i in index.values()],
+                "match_probability": pl.Series(
+                    [best[i][0] if i in best else None for i in index.values()], dtype=pl.Float64
+                ),
+            }
+        )
+
     for a, b in must_link:
         if not link(index[a], index[b], 1.0, STEWARD_RULE):
             raise ConflictingOverridesError(
                 f"force-match {a} = {b} joins records that a force-split keeps apart"
             )
-    links = _ranked_links(pairs, threshold)
-    for left, right, probability, rule in links.select(
+    links = _ranked_links(pairs, min(thresholds)).select(
         "record_id_l", "record_id_r", "match_probability", "match_rule"
-    ).iter_rows():
-        link(index[left], index[right], probability, rule)
-
-    roots = [forest.find(i) for i in range(len(index))]
-    return pl.DataFrame(
-        {
-            "record_id": ordered,
-            "anchor_record_id": ordered.gather(roots),
-            "match_rule": [best[i][1] if i in best else SINGLETON_RULE for i in range(len(index))],
-            "match_probability": pl.Series(
-                [best[i][0] if i in best else None for i in range(len(index))], dtype=pl.Float64
-            ),
-        }
     )
+    rows, position, snapshots = links.rows(), 0, {}
+    for threshold in sorted(set(thresholds), reverse=True):
+        while position < len(rows) and rows[position][2] >= threshold:
+            left, right, probability, rule = rows[position]
+            link(index[left], index[right], probability, rule)
+            position += 1
+        snapshots[threshold] = snapshot()
+    return snapshots

@@ -3,13 +3,14 @@ and the steward audit. Each step reads its inputs from DuckDB and replaces its t
 transaction; the Dagster assets and the bare-DuckDB benchmark both call these."""
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 import polars as pl
 
-from seg_assets.lib.mdm.clustering import cluster_records
+from seg_assets.lib.mdm.clustering import cluster_at_thresholds, cluster_records
 from seg_assets.lib.mdm.hierarchy import Hierarchy, resolve_hierarchy
 from seg_assets.lib.mdm.matching import MatchResult, score_pairs
 from seg_assets.lib.mdm.overrides import (
@@ -92,21 +93,24 @@ def crosswalk_from_clusters(records: pl.DataFrame, assignment: pl.DataFrame) -> 
     )
 
 
-def cluster_with_overrides(
+def crosswalks_at_thresholds(
     records: pl.DataFrame,
     pairs: pl.DataFrame,
     overrides: tuple[StewardOverride, ...],
-    threshold: float,
-) -> CrosswalkResult:
-    """Cluster the records at ``threshold`` with the steward overrides applied."""
+    thresholds: Sequence[float],
+) -> dict[float, CrosswalkResult]:
+    """Cluster the records at each threshold with the steward overrides applied."""
     constraints = match_constraints(overrides, set(records["record_id"]))
-    assignment = cluster_records(
-        records["record_id"], pairs, threshold, constraints.must_link, constraints.cannot_link
+    assignments = cluster_at_thresholds(
+        records["record_id"], pairs, thresholds, constraints.must_link, constraints.cannot_link
     )
-    return CrosswalkResult(
-        crosswalk=crosswalk_from_clusters(records, assignment),
-        unknown_override_records=constraints.unknown_records,
-    )
+    return {
+        threshold: CrosswalkResult(
+            crosswalk=crosswalk_from_clusters(records, assignment),
+            unknown_override_records=constraints.unknown_records,
+        )
+        for threshold, assignment in assignments.items()
+    }
 
 
 def publish_crosswalk(
@@ -115,7 +119,8 @@ def publish_crosswalk(
     """Cluster the scored pairs into golden customers and publish ``mdm.crosswalk``."""
     records = read_table(con, SOURCE_RECORDS)
     pairs = read_table(con, MATCH_PAIRS)
-    result = cluster_with_overrides(records, pairs, overrides, settings.match_threshold)
+    threshold = settings.match_threshold
+    result = crosswalks_at_thresholds(records, pairs, overrides, (threshold,))[threshold]
     replace_tables(con, {CROSSWALK: result.crosswalk})
     return result
 
@@ -148,7 +153,12 @@ def override_outcomes(
         "record_id", pl.col("customer_key").alias("anchor_record_id")
     )
     constraints = match_constraints(overrides, set(records["record_id"]))
-    model_only = cluster_records(records["record_id"], pairs, settings.match_threshold)
+    # Only force-matches and force-splits need the model's own clustering to compare with.
+    model_only = (
+        cluster_records(records["record_id"], pairs, settings.match_threshold)
+        if constraints.must_link or constraints.cannot_link
+        else crosswalk
+    )
     outcomes = match_outcomes(overrides, constraints, crosswalk, model_only)
     hierarchy = read_table(con, HIERARCHY)
     parent_of = dict(hierarchy.select("customer_key", "parent_key").iter_rows())

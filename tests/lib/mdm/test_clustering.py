@@ -6,6 +6,7 @@ import pytest
 from seg_assets.lib.mdm.clustering import (
     ConflictingOverridesError,
     anchor_order,
+    cluster_at_thresholds,
     cluster_records,
 )
 
@@ -178,3 +179,26 @@ def test_deterministic_links_are_taken_before_scored_ones_of_equal_probability()
         ids("crm:A", "crm:B", "crm:C"), scored, 0.9, cannot_link=[("crm:B", "crm:C")]
     )
     assert customers(assignment) == {frozenset({"crm:A", "crm:C"}), frozenset({"crm:B"})}
+
+
+def test_one_pass_over_several_thresholds_equals_clustering_at_each():
+    records = ids("erp:C1", "erp:C2", "crm:A1", "crm:A2", "finance:F1", "finance:F2")
+    scored = pairs(
+        ("erp:C1", "finance:F1", 1.0, "same_tax_id"),
+        ("crm:A1", "erp:C1", 0.97, "probabilistic"),
+        ("crm:A2", "erp:C2", 0.93, "probabilistic"),
+        ("crm:A1", "crm:A2", 0.85, "probabilistic"),
+        ("erp:C2", "finance:F2", 0.6, "probabilistic"),
+    )
+    split = [("erp:C1", "erp:C2")]
+    together = [("finance:F2", "crm:A2")]
+    thresholds = (0.5, 0.9, 0.95, 0.99)
+    snapshots = cluster_at_thresholds(records, scored, thresholds, together, split)
+    for threshold in thresholds:
+        alone = cluster_records(records, scored, threshold, together, split)
+        assert snapshots[threshold].equals(alone), threshold
+    # The force-split holds at the lowest threshold, where A1-A2 would chain C1 to C2.
+    assert customers(snapshots[0.5]) == {
+        frozenset({"erp:C1", "crm:A1", "finance:F1"}),
+        frozenset({"erp:C2", "crm:A2", "finance:F2"}),
+    }
