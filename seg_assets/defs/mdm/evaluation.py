@@ -18,7 +18,7 @@ from seg_assets.lib.mdm.resolution import (
     CROSSWALK,
     MATCH_PAIRS,
     SOURCE_RECORDS,
-    crosswalks_at_thresholds,
+    assignments_at_thresholds,
     read_table,
 )
 from seg_assets.lib.mdm.settings import MdmSettings
@@ -51,15 +51,13 @@ def match_quality(
     pairs = read_table(con, MATCH_PAIRS)
     rows = []
     thresholds = {*settings.what_if_thresholds, settings.match_threshold}
-    results = crosswalks_at_thresholds(records, pairs, overrides, tuple(thresholds))
-    for threshold, result in sorted(results.items()):
-        crosswalk = result.crosswalk
-        assignment = crosswalk.select("record_id", pl.col("customer_key").alias("anchor_record_id"))
+    assignments = assignments_at_thresholds(records, pairs, overrides, tuple(thresholds))
+    for threshold, assignment in sorted(assignments.items()):
         at = pairwise_scores(assignment, truth)
         rows.append(
             [
                 f"**{threshold}**" if threshold == settings.match_threshold else threshold,
-                crosswalk["customer_key"].n_unique(),
+                assignment["anchor_record_id"].n_unique(),
                 f"{at.precision:.4f}",
                 f"{at.recall:.4f}",
                 f"{at.f1:.4f}",

@@ -93,24 +93,17 @@ def crosswalk_from_clusters(records: pl.DataFrame, assignment: pl.DataFrame) -> 
     )
 
 
-def crosswalks_at_thresholds(
+def assignments_at_thresholds(
     records: pl.DataFrame,
     pairs: pl.DataFrame,
     overrides: tuple[StewardOverride, ...],
     thresholds: Sequence[float],
-) -> dict[float, CrosswalkResult]:
-    """Cluster the records at each threshold with the steward overrides applied."""
+) -> dict[float, pl.DataFrame]:
+    """Each record's anchor at each threshold, with the steward overrides applied."""
     constraints = match_constraints(overrides, set(records["record_id"]))
-    assignments = cluster_at_thresholds(
+    return cluster_at_thresholds(
         records["record_id"], pairs, thresholds, constraints.must_link, constraints.cannot_link
     )
-    return {
-        threshold: CrosswalkResult(
-            crosswalk=crosswalk_from_clusters(records, assignment),
-            unknown_override_records=constraints.unknown_records,
-        )
-        for threshold, assignment in assignments.items()
-    }
 
 
 def publish_crosswalk(
@@ -119,8 +112,18 @@ def publish_crosswalk(
     """Cluster the scored pairs into golden customers and publish ``mdm.crosswalk``."""
     records = read_table(con, SOURCE_RECORDS)
     pairs = read_table(con, MATCH_PAIRS)
-    threshold = settings.match_threshold
-    result = crosswalks_at_thresholds(records, pairs, overrides, (threshold,))[threshold]
+    constraints = match_constraints(overrides, set(records["record_id"]))
+    assignment = cluster_records(
+        records["record_id"],
+        pairs,
+        settings.match_threshold,
+        constraints.must_link,
+        constraints.cannot_link,
+    )
+    result = CrosswalkResult(
+        crosswalk=crosswalk_from_clusters(records, assignment),
+        unknown_override_records=constraints.unknown_records,
+    )
     replace_tables(con, {CROSSWALK: result.crosswalk})
     return result
 
