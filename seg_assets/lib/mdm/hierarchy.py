@@ -142,9 +142,13 @@ def _crm_evidence(
             continue  # the account names its own company: no parent, nothing to review
         candidates = sorted(named_customers - {child})
         if len(candidates) > 1 and settings.resolve_ambiguous_parent_names:
-            candidates = [c for c in candidates if c in known_parents] or candidates
-        if len(candidates) > 1 and settings.resolve_ambiguous_parent_names:
-            candidates = [c for c in candidates if index.country_of.get(c) == country] or candidates
+            # Known parents first; the child's country only when none of them is one (narrowing
+            # several known parents by country links wrongly more often than rightly).
+            candidates = (
+                [c for c in candidates if c in known_parents]
+                or [c for c in candidates if index.country_of.get(c) == country]
+                or candidates
+            )
         if len(candidates) == 1:
             resolved.append((child, candidates[0], record_id))
         else:
