@@ -11,6 +11,7 @@ from seg_assets.defs.quality.checks import suite_checks
 from seg_assets.defs.quality.report import dq_report_asset
 from seg_assets.defs.resources import default_resources
 from seg_assets.defs.serving.assets import published_warehouse_asset
+from seg_assets.defs.settings import assets as settings
 from seg_assets.defs.sources import assets as sources
 from seg_assets.defs.staging import assets as staging
 from seg_assets.lib.errors import ModelDefinitionError
@@ -33,7 +34,7 @@ def _check_lineage(domain_defs: dg.Definitions) -> None:
 def build_definitions() -> dg.Definitions:
     """All assets, checks, jobs and resources; DuckDB allows one writer, so steps run in-process."""
     domain_defs = dg.Definitions.merge(
-        sources.defs, staging.defs, mdm.defs, intermediate.defs, marts.defs
+        sources.defs, settings.defs, staging.defs, mdm.defs, intermediate.defs, marts.defs
     )
     _check_lineage(domain_defs)
     asset_keys = [key for asset in domain_defs.assets or [] for key in asset.keys]

@@ -26,9 +26,10 @@ from seg_assets.bench.scales import mdm_dataset
 from seg_assets.bench.series import growth_slope
 from seg_assets.bench.workloads import step_seconds_file, truth_beside
 from seg_assets.lib.mdm.evaluation import pairwise_scores, read_truth_crosswalk
-from seg_assets.lib.mdm.resolution import CROSSWALK, read_table
+from seg_assets.lib.mdm.resolution import CROSSWALK, MDM_SCHEMA
 from seg_assets.lib.pipeline_settings import load_pipeline_settings
 from seg_assets.lib.table_preview import markdown_table
+from seg_assets.lib.warehouse import read_table
 
 MDM_WORKLOAD = "dagster_mdm"
 # The step that standardizes, blocks and scores records (Splink): the part that grows fastest.
@@ -42,7 +43,7 @@ def match_quality(warehouse: Path, truth_dir: Path) -> dict[str, object]:
     if truth is None:
         raise FileNotFoundError(f"{truth_dir}: no planted truth; delete the data set to regenerate")
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        crosswalk = read_table(con, CROSSWALK)
+        crosswalk = read_table(con, MDM_SCHEMA, CROSSWALK)
     assignment = crosswalk.select("record_id", pl.col("customer_key").alias("anchor_record_id"))
     scores = pairwise_scores(assignment, truth)
     return {

@@ -143,7 +143,13 @@ def dagster_partition(landing: Path, warehouse: Path) -> None:
 def bare_steps(landing: Path) -> "list[WarehouseStep]":
     """Every step of a bare run on ``landing``: source loads, master-data steps, SQL models."""
     from seg_assets.defs.partitions import monthly_partitions
-    from seg_assets.lib.bare_duckdb import master_data_steps, model_step, source_step
+    from seg_assets.lib.bare_duckdb import (
+        master_data_steps,
+        model_step,
+        settings_steps,
+        source_step,
+    )
+    from seg_assets.lib.mart_settings import load_mart_settings
     from seg_assets.lib.mdm.settings import load_mdm_settings
     from seg_assets.lib.pipeline_settings import load_pipeline_settings
     from seg_assets.lib.project import config_dir, sql_dir
@@ -158,6 +164,7 @@ def bare_steps(landing: Path) -> "list[WarehouseStep]":
             source_step(contract, landing)
             for contract in load_source_contracts(config_dir() / "sources.yaml").values()
         ),
+        *settings_steps(tuple(load_mart_settings().values())),
         # No steward overrides: the yardstick measures the matching model's own work.
         *master_data_steps(
             load_mdm_settings(), load_pipeline_settings().duckdb_config, overrides=()

@@ -19,6 +19,7 @@ import duckdb
 
 from seg_assets.lib.errors import ModelDefinitionError
 from seg_assets.lib.landing_files import open_landing_file
+from seg_assets.lib.mart_settings import SETTINGS_SCHEMA, SettingsTable
 from seg_assets.lib.mdm.overrides import StewardOverride
 from seg_assets.lib.mdm.resolution import (
     CROSSWALK,
@@ -39,7 +40,7 @@ from seg_assets.lib.mdm.settings import MdmSettings
 from seg_assets.lib.raw_loading import RAW_SCHEMA
 from seg_assets.lib.source_contracts import SourceContract
 from seg_assets.lib.sql_models import QUARANTINE_RULE_COLUMN, SqlModel
-from seg_assets.lib.warehouse import ensure_schema, qualified_table
+from seg_assets.lib.warehouse import ensure_schema, qualified_table, replace_tables
 
 # The run ID the steward audit records for bare runs, which have no orchestrator run.
 BARE_RUN_ID = "bare_duckdb"
@@ -100,6 +101,19 @@ def model_step(model: SqlModel, start: date, end: date) -> WarehouseStep:
         (model.table,),
         tuple(f"{schema}.{name}" for schema, name in model.upstream),
         partial(build_model, model=model, start=start, end=end),
+    )
+
+
+def settings_steps(tables: Sequence[SettingsTable]) -> tuple[WarehouseStep, ...]:
+    """The steps publishing each section of the marts' settings as ``settings.<section>``."""
+    return tuple(
+        WarehouseStep(
+            f"{SETTINGS_SCHEMA}.{table.name}",
+            (f"{SETTINGS_SCHEMA}.{table.name}",),
+            (),
+            partial(replace_tables, schema=SETTINGS_SCHEMA, frames={table.name: table.rows}),
+        )
+        for table in tables
     )
 
 

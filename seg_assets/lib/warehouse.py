@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import duckdb
+import polars as pl
 
 from seg_assets.lib.identifiers import checked_identifier
 
@@ -63,3 +64,24 @@ def row_count(
     # fetchall, not fetchone: DuckDB 2 keeps a partly fetched result open on the connection.
     [(found,)] = con.execute(sql, params or {}).fetchall()
     return int(found)
+
+
+def read_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> pl.DataFrame:
+    """A whole warehouse table as a polars frame."""
+    return pl.from_arrow(
+        con.sql(f"select * from {qualified_table(schema, table)}").arrow().read_all()
+    )
+
+
+def replace_tables(
+    con: duckdb.DuckDBPyConnection, schema: str, frames: dict[str, pl.DataFrame]
+) -> None:
+    """Replace ``schema.<name>`` by each frame, all in one transaction."""
+    ensure_schema(con, schema)
+    with transaction(con):
+        for name, frame in frames.items():
+            view = f"_new_{name}"
+            con.register(view, frame.to_arrow())
+            target = qualified_table(schema, name)
+            con.execute(f"create or replace table {target} as select * from {view}")
+            con.unregister(view)

@@ -55,9 +55,18 @@ def test_lineage_runs_from_each_raw_file_to_the_customer_month_mart():
 
 def test_every_asset_has_a_description_group_and_kind():
     specs = list(defs.resolve_all_asset_specs())
-    assert len(specs) == 41
+    assert len(specs) == 42
     groups = {spec.group_name for spec in specs}
-    assert groups == {"sources", "staging", "mdm", "intermediate", "marts", "quality", "serving"}
+    assert groups == {
+        "sources",
+        "settings",
+        "staging",
+        "mdm",
+        "intermediate",
+        "marts",
+        "quality",
+        "serving",
+    }
     for spec in specs:
         assert spec.description, spec.key
         assert "duckdb" in spec.kinds, spec.key

@@ -28,11 +28,11 @@ from seg_assets.lib.mdm.resolution import (
     override_outcomes,
     publish_crosswalk,
     publish_hierarchy,
-    read_table,
 )
 from seg_assets.lib.mdm.settings import load_mdm_settings
 from seg_assets.lib.pipeline_settings import load_pipeline_settings
 from seg_assets.lib.table_preview import markdown_table
+from seg_assets.lib.warehouse import read_table
 
 MDM_GROUP = "mdm"
 KINDS = {"duckdb", "python"}
@@ -238,7 +238,7 @@ def steward_audit(
     with duckdb.get_connection() as con:
         outcomes = override_outcomes(con, overrides, settings)
         rows = append_audit(con, overrides, outcomes, context.run_id)
-        history = read_table(con, STEWARD_AUDIT).height
+        history = read_table(con, MDM_SCHEMA, STEWARD_AUDIT).height
         metadata = table_metadata(con, MDM_SCHEMA, STEWARD_AUDIT)
     return dg.MaterializeResult(
         metadata={

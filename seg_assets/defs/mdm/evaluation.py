@@ -17,12 +17,13 @@ from seg_assets.lib.mdm.overrides import StewardOverride
 from seg_assets.lib.mdm.resolution import (
     CROSSWALK,
     MATCH_PAIRS,
+    MDM_SCHEMA,
     SOURCE_RECORDS,
     assignments_at_thresholds,
-    read_table,
 )
 from seg_assets.lib.mdm.settings import MdmSettings
 from seg_assets.lib.table_preview import markdown_table
+from seg_assets.lib.warehouse import read_table
 
 
 def _no_truth(truth_dir: Path) -> dict[str, object]:
@@ -31,7 +32,7 @@ def _no_truth(truth_dir: Path) -> dict[str, object]:
 
 def published_assignment(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The published crosswalk as ``record_id`` -> ``anchor_record_id``."""
-    return read_table(con, CROSSWALK).select(
+    return read_table(con, MDM_SCHEMA, CROSSWALK).select(
         "record_id", pl.col("customer_key").alias("anchor_record_id")
     )
 
@@ -47,8 +48,8 @@ def match_quality(
     if truth is None:
         return _no_truth(truth_dir)
     scores = pairwise_scores(published_assignment(con), truth)
-    records = read_table(con, SOURCE_RECORDS)
-    pairs = read_table(con, MATCH_PAIRS)
+    records = read_table(con, MDM_SCHEMA, SOURCE_RECORDS)
+    pairs = read_table(con, MDM_SCHEMA, MATCH_PAIRS)
     rows = []
     thresholds = {*settings.what_if_thresholds, settings.match_threshold}
     assignments = assignments_at_thresholds(records, pairs, overrides, tuple(thresholds))
@@ -84,7 +85,7 @@ def hierarchy_quality(
     links = read_truth_parent_links(truth_dir)
     if truth is None or links is None:
         return _no_truth(truth_dir)
-    crosswalk = read_table(con, CROSSWALK).select("record_id", "customer_key")
+    crosswalk = read_table(con, MDM_SCHEMA, CROSSWALK).select("record_id", "customer_key")
     scores = parent_link_scores(hierarchy.customers, crosswalk, truth, links)
     suggested = hierarchy.review.filter(pl.col("issue") == "suggested_parent_by_name").select(
         "customer_key", pl.col("suggested_parent_key").alias("parent_key")

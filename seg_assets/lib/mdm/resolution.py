@@ -21,7 +21,14 @@ from seg_assets.lib.mdm.overrides import (
 )
 from seg_assets.lib.mdm.settings import MdmSettings
 from seg_assets.lib.mdm.standardize import standardize_records
-from seg_assets.lib.warehouse import ensure_schema, qualified_table, table_exists, transaction
+from seg_assets.lib.warehouse import (
+    ensure_schema,
+    qualified_table,
+    read_table,
+    replace_tables,
+    table_exists,
+    transaction,
+)
 
 MDM_SCHEMA = "mdm"
 SOURCE_RECORDS = "customer_source_records"
@@ -33,35 +40,14 @@ HIERARCHY_REVIEW = "hierarchy_review"
 STEWARD_AUDIT = "steward_audit"
 
 
-def read_table(
-    con: duckdb.DuckDBPyConnection, table: str, schema: str = MDM_SCHEMA
-) -> pl.DataFrame:
-    """A whole warehouse table as a polars frame."""
-    return pl.from_arrow(
-        con.sql(f"select * from {qualified_table(schema, table)}").arrow().read_all()
-    )
-
-
-def replace_tables(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame]) -> None:
-    """Replace ``mdm.<name>`` by each frame, all in one transaction."""
-    ensure_schema(con, MDM_SCHEMA)
-    with transaction(con):
-        for name, frame in frames.items():
-            view = f"_new_{name}"
-            con.register(view, frame.to_arrow())
-            target = qualified_table(MDM_SCHEMA, name)
-            con.execute(f"create or replace table {target} as select * from {view}")
-            con.unregister(view)
-
-
 def match_records(
     con: duckdb.DuckDBPyConnection, settings: MdmSettings, duckdb_config: dict[str, Any]
 ) -> MatchResult:
     """Standardize ``mdm.customer_source_records``, score candidate pairs, publish the pairs."""
-    records = read_table(con, SOURCE_RECORDS)
+    records = read_table(con, MDM_SCHEMA, SOURCE_RECORDS)
     standardized = standardize_records(records, settings.fields, settings.standardization)
     result = score_pairs(standardized, settings, duckdb_config)
-    replace_tables(con, {MATCH_PAIRS: result.pairs})
+    replace_tables(con, MDM_SCHEMA, {MATCH_PAIRS: result.pairs})
     return result
 
 
@@ -110,8 +96,8 @@ def publish_crosswalk(
     con: duckdb.DuckDBPyConnection, overrides: tuple[StewardOverride, ...], settings: MdmSettings
 ) -> CrosswalkResult:
     """Cluster the scored pairs into golden customers and publish ``mdm.crosswalk``."""
-    records = read_table(con, SOURCE_RECORDS)
-    pairs = read_table(con, MATCH_PAIRS)
+    records = read_table(con, MDM_SCHEMA, SOURCE_RECORDS)
+    pairs = read_table(con, MDM_SCHEMA, MATCH_PAIRS)
     constraints = match_constraints(overrides, set(records["record_id"]))
     assignment = cluster_records(
         records["record_id"],
@@ -124,7 +110,7 @@ def publish_crosswalk(
         crosswalk=crosswalk_from_clusters(records, assignment),
         unknown_override_records=constraints.unknown_records,
     )
-    replace_tables(con, {CROSSWALK: result.crosswalk})
+    replace_tables(con, MDM_SCHEMA, {CROSSWALK: result.crosswalk})
     return result
 
 
@@ -132,11 +118,12 @@ def publish_hierarchy(
     con: duckdb.DuckDBPyConnection, overrides: tuple[StewardOverride, ...], settings: MdmSettings
 ) -> Hierarchy:
     """Resolve parents of golden customers; publish hierarchy, roll-up bridge and review list."""
-    records = read_table(con, SOURCE_RECORDS)
-    crosswalk = read_table(con, CROSSWALK)
+    records = read_table(con, MDM_SCHEMA, SOURCE_RECORDS)
+    crosswalk = read_table(con, MDM_SCHEMA, CROSSWALK)
     hierarchy = resolve_hierarchy(records, crosswalk, overrides, settings)
     replace_tables(
         con,
+        MDM_SCHEMA,
         {
             HIERARCHY: hierarchy.customers,
             HIERARCHY_BRIDGE: hierarchy.bridge,
@@ -150,9 +137,9 @@ def override_outcomes(
     con: duckdb.DuckDBPyConnection, overrides: tuple[StewardOverride, ...], settings: MdmSettings
 ) -> dict[str, str]:
     """What each override did, read back from the published crosswalk and hierarchy."""
-    records = read_table(con, SOURCE_RECORDS)
-    pairs = read_table(con, MATCH_PAIRS)
-    crosswalk = read_table(con, CROSSWALK).select(
+    records = read_table(con, MDM_SCHEMA, SOURCE_RECORDS)
+    pairs = read_table(con, MDM_SCHEMA, MATCH_PAIRS)
+    crosswalk = read_table(con, MDM_SCHEMA, CROSSWALK).select(
         "record_id", pl.col("customer_key").alias("anchor_record_id")
     )
     constraints = match_constraints(overrides, set(records["record_id"]))
@@ -163,7 +150,7 @@ def override_outcomes(
         else crosswalk
     )
     outcomes = match_outcomes(overrides, constraints, crosswalk, model_only)
-    hierarchy = read_table(con, HIERARCHY)
+    hierarchy = read_table(con, MDM_SCHEMA, HIERARCHY)
     parent_of = dict(hierarchy.select("customer_key", "parent_key").iter_rows())
     key_of = dict(crosswalk.iter_rows())
     for override in overrides:

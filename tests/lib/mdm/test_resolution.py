@@ -9,12 +9,8 @@ from polars.testing import assert_frame_equal
 
 from seg_assets.lib.errors import SegAssetsError
 from seg_assets.lib.mdm.overrides import StewardOverride
-from seg_assets.lib.mdm.resolution import (
-    append_audit,
-    crosswalk_from_clusters,
-    read_table,
-    replace_tables,
-)
+from seg_assets.lib.mdm.resolution import MDM_SCHEMA, append_audit, crosswalk_from_clusters
+from seg_assets.lib.warehouse import read_table, replace_tables
 
 
 @pytest.fixture
@@ -43,25 +39,27 @@ EMPTY = pl.DataFrame(
 
 
 def test_replace_tables_and_read_table_round_trip(con):
-    replace_tables(con, {"customer_match_pairs": PAIRS, "hierarchy_review": EMPTY})
-    assert_frame_equal(read_table(con, "customer_match_pairs"), PAIRS)
-    read_back = read_table(con, "hierarchy_review")
+    replace_tables(con, MDM_SCHEMA, {"customer_match_pairs": PAIRS, "hierarchy_review": EMPTY})
+    assert_frame_equal(read_table(con, MDM_SCHEMA, "customer_match_pairs"), PAIRS)
+    read_back = read_table(con, MDM_SCHEMA, "hierarchy_review")
     assert read_back.is_empty()
     assert read_back.schema == EMPTY.schema
 
 
 def test_replace_tables_replaces_rather_than_appends(con):
-    replace_tables(con, {"customer_match_pairs": PAIRS})
-    replace_tables(con, {"customer_match_pairs": PAIRS.head(1).drop("gamma_name")})
-    assert_frame_equal(read_table(con, "customer_match_pairs"), PAIRS.head(1).drop("gamma_name"))
+    replace_tables(con, MDM_SCHEMA, {"customer_match_pairs": PAIRS})
+    replace_tables(con, MDM_SCHEMA, {"customer_match_pairs": PAIRS.head(1).drop("gamma_name")})
+    assert_frame_equal(
+        read_table(con, MDM_SCHEMA, "customer_match_pairs"), PAIRS.head(1).drop("gamma_name")
+    )
 
 
 def test_replace_tables_writes_all_or_nothing(con):
-    replace_tables(con, {"crosswalk": PAIRS})
+    replace_tables(con, MDM_SCHEMA, {"crosswalk": PAIRS})
     # The second table's name is refused after the first was replaced: both roll back.
     with pytest.raises(SegAssetsError, match="not a valid identifier"):
-        replace_tables(con, {"crosswalk": EMPTY, "bad name; drop": EMPTY})
-    assert_frame_equal(read_table(con, "crosswalk"), PAIRS)
+        replace_tables(con, MDM_SCHEMA, {"crosswalk": EMPTY, "bad name; drop": EMPTY})
+    assert_frame_equal(read_table(con, MDM_SCHEMA, "crosswalk"), PAIRS)
 
 
 def test_crosswalk_from_clusters():
@@ -102,7 +100,7 @@ def test_append_audit_keeps_the_history_of_every_run(con):
     first = append_audit(con, OVERRIDES, {"SO-1": "applied: joined into erp:C1"}, "run-1")
     assert first["run_id"].to_list() == ["run-1", "run-1"]
     append_audit(con, OVERRIDES[:1], {"SO-1": "applied; the model had matched them too"}, "run-2")
-    audit = read_table(con, "steward_audit").sort("run_id", "override_id")
+    audit = read_table(con, MDM_SCHEMA, "steward_audit").sort("run_id", "override_id")
     assert audit.select("run_id", "override_id", "records", "outcome").rows() == [
         ("run-1", "SO-1", "erp:C1, crm:A1", "applied: joined into erp:C1"),
         ("run-1", "SO-2", "erp:C2 -> (no parent)", "not applied"),
@@ -126,6 +124,6 @@ def test_append_audit_keeps_the_history_of_every_run(con):
 def test_append_audit_without_overrides_creates_an_empty_table(con):
     rows = append_audit(con, (), {}, "run-1")
     assert rows.is_empty()
-    assert read_table(con, "steward_audit").is_empty()
+    assert read_table(con, MDM_SCHEMA, "steward_audit").is_empty()
     append_audit(con, OVERRIDES, {}, "run-2")
-    assert read_table(con, "steward_audit").height == 2
+    assert read_table(con, MDM_SCHEMA, "steward_audit").height == 2
