@@ -132,6 +132,33 @@ def _validate_frame(
     return sorted(outcomes, key=lambda outcome: outcome.index)
 
 
+def _value_sets_seen_in(
+    expectations: Sequence[SuiteExpectation], frame: Any, parameters: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Parameters with each value set cut to the values its column holds in ``frame``.
+
+    A value set (say the 50,000 order IDs missing from a reference) means the same on a frame
+    once cut to the values the frame holds, and Great Expectations re-serializes the whole
+    list for every metric it computes: cut, a 1M-row batch carries only its own few.
+    """
+    narrowed = dict(parameters)
+    for item in expectations:
+        value_set = item.kwargs.get("value_set")
+        name = value_set.get("$PARAMETER") if isinstance(value_set, dict) else None
+        values = parameters.get(name) if name is not None else None
+        # Only IDs and codes: a date or number in the frame may not compare equal to the
+        # same value as DuckDB returned it, and a set cut wrongly would pass bad rows.
+        if (
+            not isinstance(values, list)
+            or len(item.columns) != 1
+            or not all(isinstance(value, str) for value in values)
+        ):
+            continue
+        held = set(frame[item.columns[0]].dropna().unique().tolist())
+        narrowed[name] = [value for value in values if value in held]
+    return narrowed
+
+
 def _validate_columns(
     expectations: Sequence[SuiteExpectation], frame: Any, parameters: Mapping[str, Any]
 ) -> list[ExpectationOutcome]:
@@ -146,7 +173,7 @@ def _validate_columns(
         .validate(
             suite,
             result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE},
-            expectation_parameters=dict(parameters),
+            expectation_parameters=_value_sets_seen_in(expectations, frame, parameters),
         )
     )
     by_index = {item.index: item for item in expectations}
