@@ -5,6 +5,7 @@ import dagster as dg
 from seg_assets.defs.intermediate import assets as intermediate
 from seg_assets.defs.jobs import full_refresh_job
 from seg_assets.defs.marts import assets as marts
+from seg_assets.defs.marts import cost_checks
 from seg_assets.defs.mdm import assets as mdm
 from seg_assets.defs.mdm import checks as mdm_checks
 from seg_assets.defs.quality.checks import suite_checks
@@ -45,7 +46,11 @@ def build_definitions() -> dg.Definitions:
         domain_defs,
         dg.Definitions(
             assets=[report, published_warehouse_asset([*asset_keys, report.key])],
-            asset_checks=[*checks, *(mdm_checks.defs.asset_checks or [])],
+            asset_checks=[
+                *checks,
+                *(mdm_checks.defs.asset_checks or []),
+                *(cost_checks.defs.asset_checks or []),
+            ],
             jobs=[full_refresh_job],
             resources=default_resources(),
             executor=dg.in_process_executor,

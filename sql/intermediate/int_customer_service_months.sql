@@ -1,0 +1,131 @@
+-- What serving each golden customer took per month, apart from the order lines themselves:
+-- shipments (count, weight, distance) by ship month, returns (count, units, credited amount)
+-- by return month, and invoices by invoice month (amount; for paid invoices the amount and
+-- amount x days from invoice to payment, whose ratio is the amount-weighted days to pay).
+-- Orders reach their golden customer through mdm.crosswalk; activity of orders that have none
+-- (orders quarantined in staging) is not attributed here. Partitioned by activity month.
+-- @partition_column: activity_month
+with
+
+orders as (
+    select * from staging.stg_erp__orders
+),
+
+crosswalk as (
+    select * from mdm.crosswalk
+    where source_system = 'erp'
+),
+
+shipments as (
+    select * from staging.stg_tms__shipments
+    where ship_date >= $month_start and ship_date < $month_end
+),
+
+order_lines as (
+    select * from staging.stg_erp__order_lines
+),
+
+returns as (
+    select * from staging.stg_erp__returns
+    where return_date >= $month_start and return_date < $month_end
+),
+
+invoices as (
+    select * from staging.stg_finance__invoices
+    where invoice_date >= $month_start and invoice_date < $month_end
+),
+
+order_customers as (
+    select
+        orders.order_id,
+        crosswalk.customer_key,
+    from orders
+    inner join crosswalk
+        on orders.customer_id = crosswalk.source_id
+),
+
+shipment_months as (
+    select
+        order_customers.customer_key,
+        cast(date_trunc('month', shipments.ship_date) as date) as activity_month,
+        count(*) as shipments,
+        sum(shipments.weight_kg) as shipped_weight_kg,
+        sum(shipments.distance_km) as shipped_distance_km,
+    from shipments
+    inner join order_customers
+        on shipments.order_id = order_customers.order_id
+    group by all
+),
+
+return_months as (
+    select
+        order_customers.customer_key,
+        cast(date_trunc('month', returns.return_date) as date) as activity_month,
+        count(*) as returns,
+        sum(returns.quantity_returned) as returned_units,
+        sum(returns.credit_amount) as credited_amount,
+    from returns
+    inner join order_lines
+        on returns.order_line_id = order_lines.order_line_id
+    inner join order_customers
+        on order_lines.order_id = order_customers.order_id
+    group by all
+),
+
+invoice_months as (
+    select
+        order_customers.customer_key,
+        cast(date_trunc('month', invoices.invoice_date) as date) as activity_month,
+        count(*) as invoices,
+        sum(invoices.amount) as invoiced_amount,
+        count(*) filter (where not invoices.is_open) as paid_invoices,
+        coalesce(sum(invoices.amount) filter (where not invoices.is_open), 0) as paid_amount,
+        coalesce(
+            sum(
+                invoices.amount
+                * date_diff('day', invoices.invoice_date, invoices.payment_date)
+            ) filter (where not invoices.is_open),
+            0
+        ) as paid_amount_days,
+    from invoices
+    inner join order_customers
+        on invoices.order_id = order_customers.order_id
+    group by all
+),
+
+customer_months as (
+    select customer_key, activity_month from shipment_months
+    union
+    select customer_key, activity_month from return_months
+    union
+    select customer_key, activity_month from invoice_months
+),
+
+final as (
+    select
+        customer_months.customer_key,
+        customer_months.activity_month,
+        coalesce(shipment_months.shipments, 0) as shipments,
+        coalesce(shipment_months.shipped_weight_kg, 0) as shipped_weight_kg,
+        coalesce(shipment_months.shipped_distance_km, 0) as shipped_distance_km,
+        coalesce(return_months.returns, 0) as returns,
+        coalesce(return_months.returned_units, 0) as returned_units,
+        coalesce(return_months.credited_amount, 0) as credited_amount,
+        coalesce(invoice_months.invoices, 0) as invoices,
+        coalesce(invoice_months.invoiced_amount, 0) as invoiced_amount,
+        coalesce(invoice_months.paid_invoices, 0) as paid_invoices,
+        coalesce(invoice_months.paid_amount, 0) as paid_amount,
+        coalesce(invoice_months.paid_amount_days, 0) as paid_amount_days,
+    from customer_months
+    left join shipment_months
+        on customer_months.customer_key = shipment_months.customer_key
+        and customer_months.activity_month = shipment_months.activity_month
+    left join return_months
+        on customer_months.customer_key = return_months.customer_key
+        and customer_months.activity_month = return_months.activity_month
+    left join invoice_months
+        on customer_months.customer_key = invoice_months.customer_key
+        and customer_months.activity_month = invoice_months.activity_month
+)
+
+select * from final
