@@ -70,7 +70,9 @@ def _model_asset(model: SqlModel, partitioned: bool) -> dg.AssetsDefinition:
             if window is not None:
                 where = window.predicate(model.partition_column)
                 params = window.as_parameters()
-            metadata = table_metadata(con, model.schema, model.name, where, params)
+            metadata = table_metadata(
+                con, model.schema, model.name, where, params, dict(model.column_descriptions)
+            )
         extra = {"rows_quarantined": result.rows_quarantined, "rows_in_table": result.rows_in_table}
         if window is not None:
             extra["months"] = f"{window.start} to {window.end} (exclusive)"

@@ -18,6 +18,7 @@ def table_metadata(
     table: str,
     where: str = "",
     params: Mapping[str, Any] | None = None,
+    column_descriptions: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Row count, schema and preview of ``schema.table`` (optionally of the rows in ``where``).
 
@@ -39,7 +40,10 @@ def table_metadata(
         "dagster/row_count": row_count(con, qualified, where, params),
         "dagster/table_name": f"warehouse.{qualified}",
         "dagster/column_schema": dg.TableSchema(
-            columns=[dg.TableColumn(name, data_type) for name, data_type in columns]
+            columns=[
+                dg.TableColumn(name, data_type, (column_descriptions or {}).get(name))
+                for name, data_type in columns
+            ]
         ),
         "preview": dg.MetadataValue.md(markdown_table([name for name, _ in columns], preview)),
     }

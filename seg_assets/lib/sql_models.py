@@ -2,7 +2,9 @@
 
 A model's table and schema come from its path, its description from the leading ``--`` comment
 block, and its upstream tables from the SQL itself (parsed with sqlglot, never hand-listed).
-Header lines of the form ``-- @key: value`` are model settings (``@partition_column``).
+Header lines of the form ``-- @key: value`` are model settings (``@partition_column``);
+``-- @column <name>: <text>`` describes one output column (continued on following ``--`` lines
+that start with more spaces), shown with the table's schema in the Dagster UI.
 """
 
 import hashlib
@@ -21,6 +23,7 @@ PARTITION_PARAMETERS = frozenset({"month_start", "month_end"})
 # A model whose result has this column sends the rows where it is set to quarantine.
 QUARANTINE_RULE_COLUMN = "quarantine_rule"
 _SETTING = re.compile(r"^@(\w+):\s*(.+)$")
+_COLUMN = re.compile(r"^@column\s+(\w+):\s*(.+)$")
 _KNOWN_SETTINGS = frozenset({"partition_column"})
 
 
@@ -35,6 +38,7 @@ class SqlModel:
     description: str
     partition_column: str | None
     upstream: tuple[tuple[str, str], ...]
+    column_descriptions: tuple[tuple[str, str], ...] = ()
 
     @property
     def table(self) -> str:
@@ -52,20 +56,32 @@ class SqlModel:
         return hashlib.sha256(self.sql.encode()).hexdigest()[:12]
 
 
-def _header(sql: str) -> tuple[str, dict[str, str]]:
-    """Split the leading comment block into description text and ``@key: value`` settings."""
-    description, settings = [], {}
+def _header(sql: str) -> tuple[str, dict[str, str], dict[str, str]]:
+    """Split the leading comment block into description text, ``@key: value`` settings and
+    ``@column name: text`` column descriptions."""
+    description: list[str] = []
+    settings: dict[str, str] = {}
+    columns: dict[str, str] = {}
+    current: str | None = None
     for line in sql.splitlines():
         stripped = line.strip()
         if not stripped.startswith("--"):
             break
         text = stripped[2:].strip()
+        column = _COLUMN.match(text)
         setting = _SETTING.match(text)
-        if setting:
+        if column:
+            current = column.group(1)
+            columns[current] = column.group(2).strip()
+        elif current and stripped[2:].startswith("   ") and text:
+            columns[current] += " " + text
+        elif setting:
+            current = None
             settings[setting.group(1)] = setting.group(2).strip()
         else:
+            current = None
             description.append(text)
-    return " ".join(part for part in description if part).strip(), settings
+    return " ".join(part for part in description if part).strip(), settings, columns
 
 
 def _references(tree: exp.Expression, path: Path) -> tuple[tuple[str, str], ...]:
@@ -90,7 +106,7 @@ def parse_model(path: Path) -> SqlModel:
     where = str(path)
     schema = checked_identifier(path.parent.name, f"{where}: schema folder")
     name = checked_identifier(path.stem, f"{where}: model name")
-    description, settings = _header(sql)
+    description, settings, columns = _header(sql)
     unknown = set(settings) - _KNOWN_SETTINGS
     if unknown:
         raise ModelDefinitionError(f"{where}: unknown header setting(s) {sorted(unknown)}")
@@ -124,6 +140,9 @@ def parse_model(path: Path) -> SqlModel:
             else None
         ),
         upstream=_references(tree, path),
+        column_descriptions=tuple(
+            (checked_identifier(name, f"{where}: @column"), text) for name, text in columns.items()
+        ),
     )
 
 

@@ -76,3 +76,19 @@ def test_reference_cycles_are_rejected(tmp_path):
     _write(tmp_path, "marts/b.sql", "-- b\nselect * from marts.a\n")
     with pytest.raises(ModelDefinitionError, match="cycle"):
         discover_models(tmp_path)
+
+
+def test_column_descriptions_come_from_the_header(tmp_path):
+    path = _write(
+        tmp_path,
+        "marts/fct_x.sql",
+        "-- Facts about x.\n-- @column orders: orders in the window,\n--     divided by its months.\n"
+        "-- @column lines: order lines.\n-- More about x.\nwith\nsource as (\n"
+        "    select * from staging.stg_x\n)\nselect * from source\n",
+    )
+    model = parse_model(path)
+    assert model.description == "Facts about x. More about x."
+    assert model.column_descriptions == (
+        ("orders", "orders in the window, divided by its months."),
+        ("lines", "order lines."),
+    )
