@@ -6,9 +6,12 @@ backfill of many months as one run over the whole window.
 """
 
 import warnings
+from collections.abc import Callable, Mapping
 from functools import cache
+from typing import Any
 
 import dagster as dg
+import duckdb
 from dagster_duckdb import DuckDBResource
 
 from seg_assets.defs.partitions import month_window, monthly_partitions
@@ -35,17 +38,26 @@ def model_asset_key(model: SqlModel) -> dg.AssetKey:
     return dg.AssetKey([model.schema, model.name])
 
 
-def model_asset(model: SqlModel) -> dg.AssetsDefinition:
+# Extra metadata a model's asset adds after each build (a chart, headline figures), from the
+# freshly written table.
+ExtraMetadata = Callable[[duckdb.DuckDBPyConnection], Mapping[str, Any]]
+
+
+def model_asset(
+    model: SqlModel, extra_metadata: ExtraMetadata | None = None
+) -> dg.AssetsDefinition:
     """The asset that builds ``model``'s table (and quarantine) in the warehouse."""
     partitioned = model.partition_column is not None
     with warnings.catch_warnings():
         # Single-run backfills are beta in Dagster 1.13, and they are what lets a full refresh
         # of many months run as one set-based SQL statement per model.
         warnings.simplefilter("ignore", dg.BetaWarning)
-        return _model_asset(model, partitioned)
+        return _model_asset(model, partitioned, extra_metadata)
 
 
-def _model_asset(model: SqlModel, partitioned: bool) -> dg.AssetsDefinition:
+def _model_asset(
+    model: SqlModel, partitioned: bool, extra_metadata: ExtraMetadata | None
+) -> dg.AssetsDefinition:
     @dg.asset(
         key=model_asset_key(model),
         group_name=model.schema,
@@ -73,6 +85,8 @@ def _model_asset(model: SqlModel, partitioned: bool) -> dg.AssetsDefinition:
             metadata = table_metadata(
                 con, model.schema, model.name, where, params, dict(model.column_descriptions)
             )
+            if extra_metadata is not None:
+                metadata.update(extra_metadata(con))
         extra = {"rows_quarantined": result.rows_quarantined, "rows_in_table": result.rows_in_table}
         if window is not None:
             extra["months"] = f"{window.start} to {window.end} (exclusive)"
@@ -81,6 +95,9 @@ def _model_asset(model: SqlModel, partitioned: bool) -> dg.AssetsDefinition:
     return sql_model
 
 
-def model_assets(schema: str) -> list[dg.AssetsDefinition]:
-    """Assets for every model in ``sql/<schema>/``."""
-    return [model_asset(model) for model in models_in_schema(schema)]
+def model_assets(
+    schema: str, extra_metadata: Mapping[str, ExtraMetadata] | None = None
+) -> list[dg.AssetsDefinition]:
+    """Assets for every model in ``sql/<schema>/``; ``extra_metadata`` by model name."""
+    extras = extra_metadata or {}
+    return [model_asset(model, extras.get(model.name)) for model in models_in_schema(schema)]

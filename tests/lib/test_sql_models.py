@@ -82,7 +82,8 @@ def test_column_descriptions_come_from_the_header(tmp_path):
     path = _write(
         tmp_path,
         "marts/fct_x.sql",
-        "-- Facts about x.\n-- @column orders: orders in the window,\n--     divided by its months.\n"
+        "-- Facts about x.\n-- @column orders: orders in the window,\n"
+        "--     divided by its months.\n"
         "-- @column lines: order lines.\n-- More about x.\nwith\nsource as (\n"
         "    select * from staging.stg_x\n)\nselect * from source\n",
     )

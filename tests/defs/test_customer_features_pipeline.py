@@ -1,0 +1,229 @@
+"""fct_customer_features on a generated data set: it builds through Dagster for every month,
+holds one row per active customer per as-of month, a one-month refresh rewrites only that month,
+and the planted behavioural archetypes are separated in the directions they were planted."""
+
+import shutil
+from datetime import date
+
+import dagster as dg
+import duckdb
+import polars as pl
+import pytest
+from conftest import one_month_tags, query, run_pipeline
+
+from seg_assets.defs.partitions import monthly_partitions
+from seg_assets.lib.generator import GeneratorSettings, generate
+from seg_assets.lib.mart_settings import load_mart_settings
+from seg_assets.lib.project import config_dir
+
+MONTHS = 12
+# The last generated month: its 12-month window covers the whole generated history.
+LATEST = date(2025, 10, 1)
+FEATURES = dg.AssetKey(["marts", "fct_customer_features"])
+REFRESHED, UNTOUCHED = date(2025, 6, 1), date(2025, 7, 1)
+ARCHETYPES = {
+    "large_steady",
+    "small_frequent",
+    "project_lumpy",
+    "high_returns",
+    "long_tail_occasional",
+}
+
+
+@pytest.fixture(scope="session")
+def featured(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """300 customers over 12 months, the whole pipeline materialized once; read it only."""
+    root = tmp_path_factory.mktemp("featured")
+    settings = GeneratorSettings.from_yaml(
+        config_dir() / "generator.yaml", customers=300, months=MONTHS, order_lines=20_000
+    )
+    generate(settings, root / "landing", root / "truth")
+    database = root / "warehouse.duckdb"
+    result = run_pipeline(database, root / "landing")
+    return {
+        "database": database,
+        "landing": root / "landing",
+        "truth": root / "truth",
+        "result": result,
+    }
+
+
+def _features(database, where: str = "", params: object = None) -> pl.DataFrame:
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.sql(
+            f"select * from marts.fct_customer_features {where} order by all", params=params
+        ).pl()
+
+
+def test_the_feature_mart_materializes_for_every_month(featured):
+    result = featured["result"]
+    assert result.success
+    partitions = {
+        event.partition
+        for event in result.get_asset_materialization_events()
+        if event.asset_key == FEATURES
+    }
+    assert partitions == set(monthly_partitions.get_partition_keys())
+
+
+def test_one_row_per_customer_active_in_the_window_per_as_of_month(featured):
+    window = int(load_mart_settings()["features"].rows["window_months"][0])
+    customer_months = query(
+        featured["database"], "select customer_key, order_month from marts.fct_customer_months"
+    )
+    expected = set()
+    for key in monthly_partitions.get_partition_keys():
+        as_of = date.fromisoformat(key)
+        expected |= {
+            (customer, as_of)
+            for customer, order_month in customer_months
+            if 0 <= (as_of.year - order_month.year) * 12 + as_of.month - order_month.month < window
+        }
+    rows = query(
+        featured["database"], "select customer_key, as_of_month from marts.fct_customer_features"
+    )
+    assert len(rows) == len(set(rows))
+    assert set(rows) == expected
+
+
+def test_features_agree_with_the_marts_they_come_from(featured):
+    database = featured["database"]
+    features = _features(database)
+    # Every feature is filled where its inputs exist: orders always, revenue where shipped.
+    assert features["order_frequency"].null_count() == 0
+    assert (features["order_frequency"] > 0).all()
+    assert features["abc_class"].null_count() == 0  # same window length as the classes
+    shares = features["fast_mover_share"] + features["slow_mover_share"]
+    assert (shares <= 1 + 1e-9).all()
+    # With the default 12-month windows, the latest month's sums are the whole history's.
+    [(revenue, cost_to_serve)] = query(
+        database,
+        "select (select sum(shipped_revenue) from marts.fct_customer_months),"
+        " (select sum(cost_to_serve) from marts.fct_customer_cost_to_serve_months"
+        "  where cost_month <= ?"
+        "  and customer_key in (select customer_key from marts.fct_customer_months))",
+        [LATEST],
+    )
+    latest = features.filter(pl.col("as_of_month") == LATEST)
+    assert latest["shipped_revenue"].sum() == revenue
+    assert latest["cost_to_serve"].sum() == cost_to_serve
+    # Margins hang together: net = gross - cost-to-serve share.
+    margins = latest.drop_nulls("net_margin_pct")
+    assert (
+        margins["gross_margin_pct"]
+        - margins["cost_to_serve_pct_revenue"]
+        - margins["net_margin_pct"]
+    ).abs().max() < 1e-9
+
+
+def test_a_one_month_refresh_rewrites_only_that_month(featured, tmp_path):
+    database = tmp_path / "warehouse.duckdb"
+    shutil.copy(featured["database"], database)
+    before = _features(database)
+    with duckdb.connect(str(database)) as con:
+        # Tamper with the refreshed month and the month after: only the first is rebuilt.
+        con.execute(
+            "update marts.fct_customer_features set abc_class = 'tampered'"
+            " where as_of_month in (?, ?)",
+            [REFRESHED, UNTOUCHED],
+        )
+    result = run_pipeline(
+        database,
+        featured["landing"],
+        tags=one_month_tags(REFRESHED.isoformat()),
+        selection=dg.AssetSelection.assets(FEATURES),
+    )
+    assert result.success
+    after = _features(database)
+    assert after.filter(pl.col("as_of_month") != UNTOUCHED).equals(
+        before.filter(pl.col("as_of_month") != UNTOUCHED)
+    )
+    untouched = after.filter(pl.col("as_of_month") == UNTOUCHED)
+    assert untouched.height > 0 and (untouched["abc_class"] == "tampered").all()
+
+
+@pytest.fixture(scope="module")
+def archetype_features(featured) -> pl.DataFrame:
+    """Features at the latest full-window as-of month, with each customer's planted archetype."""
+    truth = pl.read_csv(featured["truth"] / "customer_archetypes.csv")
+    keys = pl.DataFrame(
+        query(
+            featured["database"],
+            "select substr(record_id, 5) as customer_id, customer_key from mdm.crosswalk"
+            " where record_id like 'erp:%'",
+        ),
+        schema=["customer_id", "customer_key"],
+        orient="row",
+    )
+    features = _features(featured["database"], "where as_of_month = ?", [LATEST])
+    return (
+        truth.join(keys, on="customer_id")
+        .join(features, on="customer_key")
+        .unique(["archetype", "customer_key"])
+    )
+
+
+def _means(frame: pl.DataFrame, column: str) -> dict[str, float]:
+    means = frame.group_by("archetype").agg(pl.col(column).cast(pl.Float64).mean())
+    return dict(zip(means["archetype"], means[column], strict=True))
+
+
+def _highest(frame: pl.DataFrame, column: str) -> str:
+    means = _means(frame, column)
+    return max(means, key=means.get)
+
+
+def _lowest(frame: pl.DataFrame, column: str) -> str:
+    means = _means(frame, column)
+    return min(means, key=means.get)
+
+
+def _share(frame: pl.DataFrame, archetype: str, column: str, values: set[str]) -> float:
+    members = frame.filter(pl.col("archetype") == archetype)
+    return members.filter(pl.col(column).is_in(values)).height / members.height
+
+
+def test_planted_archetypes_are_separated_in_the_feature_mart(archetype_features):
+    frame = archetype_features
+    assert set(frame["archetype"]) == ARCHETYPES
+    # Big scheduled buyers: the most revenue and volume, the most A customers, steady demand.
+    assert _highest(frame, "revenue") == "large_steady"
+    assert _highest(frame, "ordered_units") == "large_steady"
+    assert _share(frame, "large_steady", "abc_class", {"A", "B"}) >= 0.9
+    assert _lowest(frame, "demand_cv") == "large_steady"
+    # Bulk buyers spread their cost to serve over the most revenue.
+    cost_share = _means(frame, "cost_to_serve_pct_revenue")
+    assert set(sorted(cost_share, key=cost_share.get)[:2]) == {"large_steady", "project_lumpy"}
+    # The biggest orders are project orders (about 12 lines of 22 units), then large_steady's.
+    for size in ("avg_order_value", "avg_order_units", "avg_order_lines"):
+        means = _means(frame, size)
+        assert sorted(means, key=means.get)[-2:] == ["large_steady", "project_lumpy"], size
+    # Small frequent buyers: the most orders a month, the smallest orders, and a cost to serve
+    # per revenue above every archetype with material orders (only the occasional buyers', a
+    # couple of orders a year, is higher).
+    assert _highest(frame, "order_frequency") == "small_frequent"
+    assert _lowest(frame, "avg_order_units") == "small_frequent"
+    assert cost_share["small_frequent"] > max(
+        cost_share[name] for name in ("large_steady", "project_lumpy", "high_returns")
+    )
+    # Returners: the highest returns rate, several times anyone else's.
+    returns = _means(frame, "returns_rate")
+    assert max(returns, key=returns.get) == "high_returns"
+    assert returns["high_returns"] > 3 * max(
+        value for name, value in returns.items() if name != "high_returns"
+    )
+    # Project buyers: bursts with empty months between them, all Z; their demand varies more
+    # than that of every archetype that orders most months.
+    assert _share(frame, "project_lumpy", "xyz_class", {"Z"}) >= 0.9
+    assert _share(frame, "project_lumpy", "demand_pattern", {"intermittent", "lumpy"}) >= 0.9
+    volatility = _means(frame, "demand_cv")
+    assert volatility["project_lumpy"] > max(
+        volatility[name] for name in ("large_steady", "small_frequent", "high_returns")
+    )
+    # Occasional buyers: the fewest orders, the most slow movers, C customers; they pay later
+    # than the steady and the frequent buyers (project buyers have the longest terms).
+    assert _lowest(frame, "order_frequency") == "long_tail_occasional"
+    assert _highest(frame, "slow_mover_share") == "long_tail_occasional"
+    assert _share(frame, "long_tail_occasional", "abc_class", {"C"}) >= 0.8
+    days = _means(frame, "days_to_pay")
+    assert days["long_tail_occasional"] > max(days["large_steady"], days["small_frequent"])
