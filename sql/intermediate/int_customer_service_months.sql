@@ -1,7 +1,9 @@
 -- What serving each golden customer took per month, apart from the order lines themselves:
 -- shipments (count, weight, distance) by ship month, returns (count, units, credited amount)
--- by return month, and invoices by invoice month (amount; for paid invoices the amount and
--- amount x days from invoice to payment, whose ratio is the amount-weighted days to pay).
+-- by return month, invoices by invoice month (amount; for paid invoices the amount and
+-- amount x days from invoice to payment, whose ratio is the amount-weighted days to pay), and
+-- receivables_at_month_end: invoices dated by the month's end and not paid by then (open at the
+-- extract, or paid later), whatever month they were issued in.
 -- Orders reach their golden customer through mdm.crosswalk; activity of orders that have none
 -- (orders quarantined in staging) is not attributed here. Partitioned by activity month.
 -- @partition_column: activity_month
@@ -30,9 +32,27 @@ returns as (
     where return_date >= $month_start and return_date < $month_end
 ),
 
-invoices as (
+all_invoices as (
     select * from staging.stg_finance__invoices
+),
+
+invoices as (
+    select * from all_invoices
     where invoice_date >= $month_start and invoice_date < $month_end
+),
+
+months as (
+    select cast(month_timestamp as date) as activity_month
+    from (
+        select
+            unnest(
+                generate_series(
+                    cast($month_start as date),
+                    cast($month_end as date) - interval 1 month,
+                    interval 1 month
+                )
+            ) as month_timestamp
+    ) as series
 ),
 
 order_customers as (
@@ -93,12 +113,31 @@ invoice_months as (
     group by all
 ),
 
+receivable_months as (
+    select
+        order_customers.customer_key,
+        months.activity_month,
+        sum(all_invoices.amount) as receivables_at_month_end,
+    from months
+    inner join all_invoices
+        on all_invoices.invoice_date < cast(months.activity_month + interval 1 month as date)
+        and (
+            all_invoices.payment_date is null
+            or all_invoices.payment_date >= cast(months.activity_month + interval 1 month as date)
+        )
+    inner join order_customers
+        on all_invoices.order_id = order_customers.order_id
+    group by all
+),
+
 customer_months as (
     select customer_key, activity_month from shipment_months
     union
     select customer_key, activity_month from return_months
     union
     select customer_key, activity_month from invoice_months
+    union
+    select customer_key, activity_month from receivable_months
 ),
 
 final as (
@@ -116,6 +155,7 @@ final as (
         coalesce(invoice_months.paid_invoices, 0) as paid_invoices,
         coalesce(invoice_months.paid_amount, 0) as paid_amount,
         coalesce(invoice_months.paid_amount_days, 0) as paid_amount_days,
+        coalesce(receivable_months.receivables_at_month_end, 0) as receivables_at_month_end,
     from customer_months
     left join shipment_months
         on customer_months.customer_key = shipment_months.customer_key
@@ -126,6 +166,9 @@ final as (
     left join invoice_months
         on customer_months.customer_key = invoice_months.customer_key
         and customer_months.activity_month = invoice_months.activity_month
+    left join receivable_months
+        on customer_months.customer_key = receivable_months.customer_key
+        and customer_months.activity_month = receivable_months.activity_month
 )
 
 select * from final

@@ -56,7 +56,10 @@
 --    nothing shipped.
 -- @column days_to_pay: Amount-weighted average days from invoice date to payment date of the
 --    window's invoices paid by the extract (sum of amount x days / sum of amount); null when
---    none is paid. Not a DSO: open invoices do not count.
+--    none is paid. Open invoices do not count: see dso.
+-- @column dso: Days sales outstanding: receivables open at the as-of month's end (invoices of
+--    any month not paid by then) / amount invoiced in the window x days in the window; null
+--    when nothing was invoiced in the window.
 -- @column fast_mover_share: Share of the customer's order lines on fast-moving products
 --    (fct_customer_classes.fast_line_share), a fraction.
 -- @column slow_mover_share: Share of the customer's order lines on slow-moving products
@@ -199,6 +202,14 @@ service_windows as (
         sum(service_months.credited_amount) as returns_credit,
         sum(service_months.paid_amount) as paid_amount,
         sum(service_months.paid_amount_days) as paid_amount_days,
+        sum(service_months.invoiced_amount) as invoiced_amount,
+        sum(
+            case
+                when service_months.activity_month = as_of_months.as_of_month
+                    then service_months.receivables_at_month_end
+                else 0
+            end
+        ) as receivables_at_as_of,
     from as_of_months
     cross join settings
     inner join service_months
@@ -255,6 +266,8 @@ joined as (
         coalesce(service_windows.shipped_distance_km, 0) as shipped_distance_km,
         coalesce(service_windows.paid_amount, 0) as paid_amount,
         coalesce(service_windows.paid_amount_days, 0) as paid_amount_days,
+        coalesce(service_windows.invoiced_amount, 0) as invoiced_amount,
+        coalesce(service_windows.receivables_at_as_of, 0) as receivables_at_as_of,
         coalesce(lane_windows.distinct_lanes, 0) as distinct_lanes,
     from order_windows
     left join cost_windows
@@ -308,6 +321,13 @@ final as (
         cast(joined.returned_units as double) / nullif(joined.shipped_units, 0) as returns_rate,
         cast(joined.paid_amount_days as double) / nullif(cast(joined.paid_amount as double), 0)
             as days_to_pay,
+        cast(joined.receivables_at_as_of as double)
+        / nullif(cast(joined.invoiced_amount as double), 0)
+        * date_diff(
+            'day',
+            cast(joined.as_of_month - to_months(joined.months_in_window - 1) as date),
+            cast(joined.as_of_month + interval 1 month as date)
+        ) as dso,
         customer_classes.fast_line_share as fast_mover_share,
         customer_classes.slow_line_share as slow_mover_share,
         joined.distinct_lanes,

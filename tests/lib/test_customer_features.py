@@ -59,15 +59,15 @@ COST_TO_SERVE = [
     ("delta", 1, 9),
 ]
 # (customer, month, shipments, distance km, returned units, credit, paid amount,
-#  paid amount x days)
+#  paid amount x days, invoiced amount, receivables at the month's end)
 SERVICE_MONTHS = [
-    ("alpha", 1, 10, 10_000, 100, 1000, 1000, 1000),
-    ("alpha", 2, 2, 200, 0, 0, 100, 3000),  # 100 paid after 30 days
-    ("alpha", 3, 3, 450, 11, 50, 0, 0),
-    ("alpha", 4, 1, 100, 0, 0, 300, 3000),  # 300 paid after 10 days
-    ("gamma", 2, 1, 80, 0, 0, 20, 900),  # 20 paid after 45 days
-    ("gamma", 3, 0, 0, 3, 30, 0, 0),
-    ("delta", 4, 0, 0, 1, 10, 0, 0),  # a late return does not make delta active
+    ("alpha", 1, 10, 10_000, 100, 1000, 1000, 1000, 1000, 0),
+    ("alpha", 2, 2, 200, 0, 0, 100, 3000, 100, 0),  # 100 paid after 30 days
+    ("alpha", 3, 3, 450, 11, 50, 0, 0, 0, 0),
+    ("alpha", 4, 1, 100, 0, 0, 300, 3000, 400, 120),  # 300 paid after 10 days
+    ("gamma", 2, 1, 80, 0, 0, 20, 900, 20, 0),  # 20 paid after 45 days
+    ("gamma", 3, 0, 0, 3, 30, 0, 0, 0, 0),
+    ("delta", 4, 0, 0, 1, 10, 0, 0, 0, 0),  # a late return does not make delta active
 ]
 # (shipment, order, ship month, origin warehouse, destination country); orders' ERP customers
 # are in ORDERS.
@@ -128,10 +128,12 @@ def write_inputs(con: duckdb.DuckDBPyConnection) -> None:
         "create or replace table intermediate.int_customer_service_months (customer_key varchar,"
         " activity_month date, shipments bigint, shipped_distance_km double,"
         " returned_units hugeint, credited_amount decimal(38, 2), paid_amount decimal(38, 2),"
-        " paid_amount_days decimal(38, 2))"
+        " paid_amount_days decimal(38, 2), invoiced_amount decimal(38, 2),"
+        " receivables_at_month_end decimal(38, 2))"
     )
     con.executemany(
-        "insert into intermediate.int_customer_service_months values (?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into intermediate.int_customer_service_months"
+        " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(c, month(m), *rest) for c, m, *rest in SERVICE_MONTHS],
     )
     con.execute(
@@ -206,6 +208,9 @@ EXPECTED_APRIL = {
         "net_margin_pct": 0.14,  # (500 - 330 - 100) / 500
         "returns_rate": 0.2,  # 11 / 55
         "days_to_pay": 15.0,  # (3000 + 3000) / (100 + 300)
+        # Receivables at April's end 120 over the window's invoicing 100 + 0 + 400, times the
+        # window's 89 days (February to April 2025).
+        "dso": 120 / 500 * 89,
         "fast_mover_share": 0.75,
         "slow_mover_share": 0.05,
         # W1-FR (twice), W2-FR, W1-DE, W2-DE (second ERP account); W3-IT is January's, and
@@ -247,6 +252,7 @@ EXPECTED_APRIL = {
         "net_margin_pct": None,
         "returns_rate": None,
         "days_to_pay": None,
+        "dso": None,  # nothing invoiced in the window
         # No row in fct_customer_classes: classes and shares unknown.
         "fast_mover_share": None,
         "slow_mover_share": None,
@@ -285,6 +291,7 @@ EXPECTED_APRIL = {
         "net_margin_pct": None,
         "returns_rate": 1.5,  # 3 / 2: returns of earlier shipments can come in the window
         "days_to_pay": 45.0,  # 900 / 20
+        "dso": 0.0,  # 20 invoiced in February, all paid by April's end
         "fast_mover_share": 0.25,
         "slow_mover_share": 0.5,
         "distinct_lanes": 1,  # W1-FR
