@@ -19,8 +19,12 @@ from seg_assets.defs.resources import (
     warehouse_resource,
 )
 from seg_assets.defs.sources.assets import SOURCE_CONTRACTS
+from seg_assets.lib.generator import GeneratorSettings, generate
+from seg_assets.lib.model_runner import run_model
+from seg_assets.lib.project import config_dir, sql_dir
 from seg_assets.lib.serving import serving_beside
 from seg_assets.lib.source_contracts import SourceContract
+from seg_assets.lib.sql_models import parse_model
 
 TINY_LANDING = Path(__file__).parent / "fixtures" / "tiny_landing"
 
@@ -70,6 +74,12 @@ def write_landing_file(root: Path, contract: SourceContract, content: str | byte
     return root / "landing"
 
 
+def write_month_calendar(con: duckdb.DuckDBPyConnection) -> None:
+    """Build ``intermediate.int_months``, the calendar monthly models take their months from."""
+    model = parse_model(sql_dir() / "intermediate" / "int_months.sql")
+    run_model(con, model, "test", {})
+
+
 def one_month_tags(partition_key: str) -> dict[str, str]:
     """Run tags selecting one monthly partition."""
     return month_range_tags(partition_key)
@@ -111,6 +121,28 @@ def query(database: Path, sql: str, params: object = None) -> list[tuple]:
     """Rows of ``sql`` run read-only against ``database``."""
     with duckdb.connect(str(database), read_only=True) as con:
         return con.execute(sql, params or []).fetchall()
+
+
+def generated_warehouse(root: Path, **scale: int) -> dict:
+    """Generate sources at ``scale`` (customers, months, order_lines) into ``root`` and
+    materialize the whole pipeline on them; the result for tests that only read it."""
+    settings = GeneratorSettings.from_yaml(config_dir() / "generator.yaml", **scale)
+    generate(settings, root / "landing", root / "truth")
+    database = root / "warehouse.duckdb"
+    return {
+        "database": database,
+        "landing": root / "landing",
+        "truth": root / "truth",
+        "result": run_pipeline(database, root / "landing"),
+    }
+
+
+@pytest.fixture(scope="session")
+def generated_year(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """300 customers over 12 months, fully materialized once: tests must only read it."""
+    return generated_warehouse(
+        tmp_path_factory.mktemp("generated_year"), customers=300, months=12, order_lines=20_000
+    )
 
 
 @pytest.fixture(scope="session")

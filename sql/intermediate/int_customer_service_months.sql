@@ -42,17 +42,9 @@ invoices as (
 ),
 
 months as (
-    select cast(month_timestamp as date) as activity_month
-    from (
-        select
-            unnest(
-                generate_series(
-                    cast($month_start as date),
-                    cast($month_end as date) - interval 1 month,
-                    interval 1 month
-                )
-            ) as month_timestamp
-    ) as series
+    select month as activity_month
+    from intermediate.int_months
+    where month >= $month_start and month < $month_end
 ),
 
 order_customers as (

@@ -54,17 +54,9 @@ product_velocity as (
 ),
 
 as_of_months as (
-    select cast(as_of_timestamp as date) as as_of_month
-    from (
-        select
-            unnest(
-                generate_series(
-                    cast($month_start as date),
-                    cast($month_end as date) - interval 1 month,
-                    interval 1 month
-                )
-            ) as as_of_timestamp
-    ) as series
+    select month as as_of_month
+    from intermediate.int_months
+    where month >= $month_start and month < $month_end
 ),
 
 data_start as (

@@ -7,11 +7,9 @@ import shutil
 import dagster as dg
 import duckdb
 import pytest
-from conftest import one_month_tags, query, run_pipeline
+from conftest import generated_warehouse, one_month_tags, query, run_pipeline
 
 from seg_assets.defs.marts.cost_checks import allocations_reconcile_to_cost_pools
-from seg_assets.lib.generator import GeneratorSettings, generate
-from seg_assets.lib.project import config_dir
 
 MONTH = "2025-01-01"
 OTHER_MONTH = "2025-02-01"
@@ -33,14 +31,9 @@ COST_CHECKS = {
 @pytest.fixture(scope="session")
 def generated_costs(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """200 customers over 4 months, fully materialized once; tests must only read it."""
-    root = tmp_path_factory.mktemp("generated_costs")
-    settings = GeneratorSettings.from_yaml(
-        config_dir() / "generator.yaml", customers=200, months=4, order_lines=8_000
+    return generated_warehouse(
+        tmp_path_factory.mktemp("generated_costs"), customers=200, months=4, order_lines=8_000
     )
-    generate(settings, root / "landing", root / "truth")
-    database = root / "warehouse.duckdb"
-    result = run_pipeline(database, root / "landing")
-    return {"database": database, "landing": root / "landing", "result": result}
 
 
 def _evaluations(result: dg.ExecuteInProcessResult) -> dict[tuple[str, str], object]:

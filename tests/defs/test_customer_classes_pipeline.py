@@ -12,9 +12,7 @@ import pytest
 from conftest import one_month_tags, query, run_pipeline
 
 from seg_assets.defs.partitions import monthly_partitions
-from seg_assets.lib.generator import GeneratorSettings, generate
 from seg_assets.lib.mart_settings import load_mart_settings
-from seg_assets.lib.project import config_dir
 
 MONTHS = 12
 # The last generated month: its 12-month window covers the whole generated history.
@@ -26,24 +24,6 @@ CLASS_MODELS = dg.AssetSelection.assets(
 REFRESHED, UNTOUCHED = date(2025, 6, 1), date(2025, 7, 1)
 
 
-@pytest.fixture(scope="session")
-def classified(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """300 customers over 12 months, the whole pipeline materialized once; read it only."""
-    root = tmp_path_factory.mktemp("classified")
-    settings = GeneratorSettings.from_yaml(
-        config_dir() / "generator.yaml", customers=300, months=MONTHS, order_lines=20_000
-    )
-    generate(settings, root / "landing", root / "truth")
-    database = root / "warehouse.duckdb"
-    result = run_pipeline(database, root / "landing")
-    return {
-        "database": database,
-        "landing": root / "landing",
-        "truth": root / "truth",
-        "result": result,
-    }
-
-
 def _classes(database, where: str = "", params: object = None) -> pl.DataFrame:
     with duckdb.connect(str(database), read_only=True) as con:
         return con.sql(
@@ -51,8 +31,8 @@ def _classes(database, where: str = "", params: object = None) -> pl.DataFrame:
         ).pl()
 
 
-def test_the_classes_and_product_velocity_materialize_for_every_month(classified):
-    result = classified["result"]
+def test_the_classes_and_product_velocity_materialize_for_every_month(generated_year):
+    result = generated_year["result"]
     assert result.success
     materialized = {
         (event.asset_key.to_user_string(), event.partition)
@@ -64,10 +44,11 @@ def test_the_classes_and_product_velocity_materialize_for_every_month(classified
         )
 
 
-def test_one_row_per_customer_active_in_the_window_per_as_of_month(classified):
+def test_one_row_per_customer_active_in_the_window_per_as_of_month(generated_year):
     window = int(load_mart_settings()["classification"].rows["window_months"][0])
     customer_months = query(
-        classified["database"], "select customer_key, order_month from marts.fct_customer_months"
+        generated_year["database"],
+        "select customer_key, order_month from marts.fct_customer_months",
     )
     expected = set()
     for key in monthly_partitions.get_partition_keys():
@@ -78,14 +59,15 @@ def test_one_row_per_customer_active_in_the_window_per_as_of_month(classified):
             if 0 <= (as_of.year - order_month.year) * 12 + as_of.month - order_month.month < window
         }
     rows = query(
-        classified["database"], "select customer_key, as_of_month from marts.fct_customer_classes"
+        generated_year["database"],
+        "select customer_key, as_of_month from marts.fct_customer_classes",
     )
     assert len(rows) == len(set(rows))
     assert set(rows) == expected
 
 
-def test_every_row_has_a_class_of_each_kind_and_shares_that_add_up(classified):
-    classes = _classes(classified["database"])
+def test_every_row_has_a_class_of_each_kind_and_shares_that_add_up(generated_year):
+    classes = _classes(generated_year["database"])
     assert set(classes["abc_class"]) == {"A", "B", "C"}
     assert set(classes["xyz_class"]) == {"X", "Y", "Z"}
     assert set(classes["demand_pattern"]) == {"smooth", "erratic", "intermittent", "lumpy"}
@@ -102,9 +84,9 @@ def test_every_row_has_a_class_of_each_kind_and_shares_that_add_up(classified):
     ).abs().max() < 1e-9
 
 
-def test_a_one_month_refresh_rewrites_only_that_month(classified, tmp_path):
+def test_a_one_month_refresh_rewrites_only_that_month(generated_year, tmp_path):
     database = tmp_path / "warehouse.duckdb"
-    shutil.copy(classified["database"], database)
+    shutil.copy(generated_year["database"], database)
     before = _classes(database)
     with duckdb.connect(str(database)) as con:
         # Tamper with the refreshed month and the month after: only the first is rebuilt.
@@ -115,7 +97,7 @@ def test_a_one_month_refresh_rewrites_only_that_month(classified, tmp_path):
         )
     result = run_pipeline(
         database,
-        classified["landing"],
+        generated_year["landing"],
         tags=one_month_tags(REFRESHED.isoformat()),
         selection=CLASS_MODELS,
     )
@@ -129,19 +111,19 @@ def test_a_one_month_refresh_rewrites_only_that_month(classified, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def archetype_classes(classified) -> pl.DataFrame:
+def archetype_classes(generated_year) -> pl.DataFrame:
     """Classes at the latest full-window as-of month, with each customer's planted archetype."""
-    truth = pl.read_csv(classified["truth"] / "customer_archetypes.csv")
+    truth = pl.read_csv(generated_year["truth"] / "customer_archetypes.csv")
     keys = pl.DataFrame(
         query(
-            classified["database"],
+            generated_year["database"],
             "select substr(record_id, 5) as customer_id, customer_key from mdm.crosswalk"
             " where record_id like 'erp:%'",
         ),
         schema=["customer_id", "customer_key"],
         orient="row",
     )
-    classes = _classes(classified["database"], "where as_of_month = ?", [LATEST])
+    classes = _classes(generated_year["database"], "where as_of_month = ?", [LATEST])
     return (
         truth.join(keys, on="customer_id")
         .join(classes, on="customer_key")

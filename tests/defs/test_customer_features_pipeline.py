@@ -12,9 +12,7 @@ import pytest
 from conftest import one_month_tags, query, run_pipeline
 
 from seg_assets.defs.partitions import monthly_partitions
-from seg_assets.lib.generator import GeneratorSettings, generate
 from seg_assets.lib.mart_settings import load_mart_settings
-from seg_assets.lib.project import config_dir
 
 MONTHS = 12
 # The last generated month: its 12-month window covers the whole generated history.
@@ -30,24 +28,6 @@ ARCHETYPES = {
 }
 
 
-@pytest.fixture(scope="session")
-def featured(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """300 customers over 12 months, the whole pipeline materialized once; read it only."""
-    root = tmp_path_factory.mktemp("featured")
-    settings = GeneratorSettings.from_yaml(
-        config_dir() / "generator.yaml", customers=300, months=MONTHS, order_lines=20_000
-    )
-    generate(settings, root / "landing", root / "truth")
-    database = root / "warehouse.duckdb"
-    result = run_pipeline(database, root / "landing")
-    return {
-        "database": database,
-        "landing": root / "landing",
-        "truth": root / "truth",
-        "result": result,
-    }
-
-
 def _features(database, where: str = "", params: object = None) -> pl.DataFrame:
     with duckdb.connect(str(database), read_only=True) as con:
         return con.sql(
@@ -55,8 +35,8 @@ def _features(database, where: str = "", params: object = None) -> pl.DataFrame:
         ).pl()
 
 
-def test_the_feature_mart_materializes_for_every_month(featured):
-    result = featured["result"]
+def test_the_feature_mart_materializes_for_every_month(generated_year):
+    result = generated_year["result"]
     assert result.success
     partitions = {
         event.partition
@@ -66,10 +46,11 @@ def test_the_feature_mart_materializes_for_every_month(featured):
     assert partitions == set(monthly_partitions.get_partition_keys())
 
 
-def test_one_row_per_customer_active_in_the_window_per_as_of_month(featured):
+def test_one_row_per_customer_active_in_the_window_per_as_of_month(generated_year):
     window = int(load_mart_settings()["features"].rows["window_months"][0])
     customer_months = query(
-        featured["database"], "select customer_key, order_month from marts.fct_customer_months"
+        generated_year["database"],
+        "select customer_key, order_month from marts.fct_customer_months",
     )
     expected = set()
     for key in monthly_partitions.get_partition_keys():
@@ -80,14 +61,15 @@ def test_one_row_per_customer_active_in_the_window_per_as_of_month(featured):
             if 0 <= (as_of.year - order_month.year) * 12 + as_of.month - order_month.month < window
         }
     rows = query(
-        featured["database"], "select customer_key, as_of_month from marts.fct_customer_features"
+        generated_year["database"],
+        "select customer_key, as_of_month from marts.fct_customer_features",
     )
     assert len(rows) == len(set(rows))
     assert set(rows) == expected
 
 
-def test_features_agree_with_the_marts_they_come_from(featured):
-    database = featured["database"]
+def test_features_agree_with_the_marts_they_come_from(generated_year):
+    database = generated_year["database"]
     features = _features(database)
     # Every feature is filled where its inputs exist: orders always, revenue where shipped.
     assert features["order_frequency"].null_count() == 0
@@ -116,9 +98,9 @@ def test_features_agree_with_the_marts_they_come_from(featured):
     ).abs().max() < 1e-9
 
 
-def test_a_one_month_refresh_rewrites_only_that_month(featured, tmp_path):
+def test_a_one_month_refresh_rewrites_only_that_month(generated_year, tmp_path):
     database = tmp_path / "warehouse.duckdb"
-    shutil.copy(featured["database"], database)
+    shutil.copy(generated_year["database"], database)
     before = _features(database)
     with duckdb.connect(str(database)) as con:
         # Tamper with the refreshed month and the month after: only the first is rebuilt.
@@ -129,7 +111,7 @@ def test_a_one_month_refresh_rewrites_only_that_month(featured, tmp_path):
         )
     result = run_pipeline(
         database,
-        featured["landing"],
+        generated_year["landing"],
         tags=one_month_tags(REFRESHED.isoformat()),
         selection=dg.AssetSelection.assets(FEATURES),
     )
@@ -143,19 +125,19 @@ def test_a_one_month_refresh_rewrites_only_that_month(featured, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def archetype_features(featured) -> pl.DataFrame:
+def archetype_features(generated_year) -> pl.DataFrame:
     """Features at the latest full-window as-of month, with each customer's planted archetype."""
-    truth = pl.read_csv(featured["truth"] / "customer_archetypes.csv")
+    truth = pl.read_csv(generated_year["truth"] / "customer_archetypes.csv")
     keys = pl.DataFrame(
         query(
-            featured["database"],
+            generated_year["database"],
             "select substr(record_id, 5) as customer_id, customer_key from mdm.crosswalk"
             " where record_id like 'erp:%'",
         ),
         schema=["customer_id", "customer_key"],
         orient="row",
     )
-    features = _features(featured["database"], "where as_of_month = ?", [LATEST])
+    features = _features(generated_year["database"], "where as_of_month = ?", [LATEST])
     return (
         truth.join(keys, on="customer_id")
         .join(features, on="customer_key")

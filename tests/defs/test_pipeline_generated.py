@@ -9,11 +9,9 @@ import dagster as dg
 import duckdb
 import polars as pl
 import pytest
-from conftest import one_month_tags, query, run_pipeline
+from conftest import generated_warehouse, one_month_tags, query, run_pipeline
 
 from seg_assets.definitions import defs
-from seg_assets.lib.generator import GeneratorSettings, generate
-from seg_assets.lib.project import config_dir
 
 MONTH = "2025-01-01"
 MONTH_FACTS = dg.AssetSelection.assets(
@@ -24,19 +22,9 @@ MONTH_FACTS = dg.AssetSelection.assets(
 @pytest.fixture(scope="session")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """300 customers over 6 months, fully materialized once; tests must only read it."""
-    root = tmp_path_factory.mktemp("generated")
-    settings = GeneratorSettings.from_yaml(
-        config_dir() / "generator.yaml", customers=300, months=6, order_lines=20_000
+    return generated_warehouse(
+        tmp_path_factory.mktemp("generated"), customers=300, months=6, order_lines=20_000
     )
-    generate(settings, root / "landing", root / "truth")
-    database = root / "warehouse.duckdb"
-    result = run_pipeline(database, root / "landing")
-    return {
-        "database": database,
-        "landing": root / "landing",
-        "truth": root / "truth",
-        "result": result,
-    }
 
 
 def test_every_asset_materializes_and_no_blocking_check_fails(generated):

@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
+from conftest import write_month_calendar
 
 from seg_assets.lib.mart_settings import SETTINGS_SCHEMA, load_mart_settings
 from seg_assets.lib.model_runner import MonthWindow, run_model
@@ -54,6 +55,7 @@ def classify(
     )
     with duckdb.connect(str(database)) as con:
         con.execute("create schema if not exists marts")
+        write_month_calendar(con)
         con.execute(
             "create or replace table marts.fct_customer_months (customer_key varchar,"
             " order_month date, orders bigint, order_lines bigint, ordered_units hugeint,"

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
+from conftest import write_month_calendar
 
 from seg_assets.lib.mart_settings import SETTINGS_SCHEMA, load_mart_settings
 from seg_assets.lib.model_runner import MonthWindow, run_model
@@ -100,6 +101,7 @@ def write_inputs(con: duckdb.DuckDBPyConnection) -> None:
     """The upstream tables, with the column types the pipeline gives them."""
     for schema in ("marts", "intermediate", "staging", "mdm"):
         con.execute(f"create schema if not exists {schema}")
+    write_month_calendar(con)
     con.execute("create or replace table mdm.crosswalk (record_id varchar, customer_key varchar)")
     con.executemany("insert into mdm.crosswalk values (?, ?)", CROSSWALK)
     con.execute(

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import write_month_calendar
 
 from seg_assets.lib.model_runner import MonthWindow, run_model
 from seg_assets.lib.pipeline_settings import load_quarantine_rules
@@ -21,6 +22,7 @@ def con(tmp_path: Path):
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
         for schema in ("staging", "mdm"):
             con.execute(f"create schema {schema}")
+        write_month_calendar(con)
         # Two ERP accounts of one golden customer (C1, C1B) and a second customer (C2);
         # order SO9's customer has no golden customer, so its activity is not attributed.
         con.execute(
