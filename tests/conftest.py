@@ -137,6 +137,26 @@ def generated_warehouse(root: Path, **scale: int) -> dict:
     }
 
 
+def with_planted_archetypes(generated: dict, frame: pl.DataFrame) -> pl.DataFrame:
+    """Rows of ``frame`` (keyed on customer_key) with the archetype the generator planted for
+    the customer, through the crosswalk of its ERP records."""
+    truth = pl.read_csv(generated["truth"] / "customer_archetypes.csv")
+    keys = pl.DataFrame(
+        query(
+            generated["database"],
+            "select substr(record_id, 5) as customer_id, customer_key from mdm.crosswalk"
+            " where record_id like 'erp:%'",
+        ),
+        schema=["customer_id", "customer_key"],
+        orient="row",
+    )
+    return (
+        truth.join(keys, on="customer_id")
+        .join(frame, on="customer_key")
+        .unique(["archetype", "customer_key"])
+    )
+
+
 @pytest.fixture(scope="session")
 def generated_year(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """300 customers over 12 months, fully materialized once: tests must only read it."""

@@ -9,7 +9,7 @@ import dagster as dg
 import duckdb
 import polars as pl
 import pytest
-from conftest import one_month_tags, query, run_pipeline
+from conftest import one_month_tags, query, run_pipeline, with_planted_archetypes
 
 from seg_assets.defs.partitions import monthly_partitions
 from seg_assets.lib.mart_settings import load_mart_settings
@@ -127,22 +127,8 @@ def test_a_one_month_refresh_rewrites_only_that_month(generated_year, tmp_path):
 @pytest.fixture(scope="module")
 def archetype_features(generated_year) -> pl.DataFrame:
     """Features at the latest full-window as-of month, with each customer's planted archetype."""
-    truth = pl.read_csv(generated_year["truth"] / "customer_archetypes.csv")
-    keys = pl.DataFrame(
-        query(
-            generated_year["database"],
-            "select substr(record_id, 5) as customer_id, customer_key from mdm.crosswalk"
-            " where record_id like 'erp:%'",
-        ),
-        schema=["customer_id", "customer_key"],
-        orient="row",
-    )
     features = _features(generated_year["database"], "where as_of_month = ?", [LATEST])
-    return (
-        truth.join(keys, on="customer_id")
-        .join(features, on="customer_key")
-        .unique(["archetype", "customer_key"])
-    )
+    return with_planted_archetypes(generated_year, features)
 
 
 def _means(frame: pl.DataFrame, column: str) -> dict[str, float]:
