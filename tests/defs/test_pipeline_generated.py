@@ -32,8 +32,8 @@ def test_every_asset_materializes_and_no_blocking_check_fails(generated):
     materialized = {event.asset_key for event in result.get_asset_materialization_events()}
     assert materialized == {spec.key for spec in defs.resolve_all_asset_specs()}
     evaluations = result.get_asset_check_evaluations()
-    # raw and staging conservation, 14 suites, 5 master-data and 4 cost-to-serve checks
-    assert len(evaluations) == 13 + 13 + 14 + 5 + 4
+    # raw and staging conservation, 14 suites, 8 master-data and 4 cost-to-serve checks
+    assert len(evaluations) == 13 + 13 + 14 + 8 + 4
     # Planted suspect values fail warnings (see below), which block nothing.
     blocking = [e.asset_key for e in evaluations if not e.passed and e.severity.value == "ERROR"]
     assert blocking == []
@@ -222,8 +222,16 @@ def test_every_fact_row_maps_to_one_golden_customer_and_duplicates_merge(generat
         (e.asset_key.to_user_string(), e.check_name): e
         for e in generated["result"].get_asset_check_evaluations()
     }
-    for fact in ("marts/fct_order_lines", "marts/fct_customer_months"):
-        assert evaluations[(fact, "maps_to_one_golden_customer")].passed
+    keyed = [key for key, check in evaluations if check == "maps_to_one_golden_customer"]
+    assert {
+        "marts/fct_order_lines",
+        "marts/fct_customer_months",
+        "marts/fct_customer_cost_to_serve_months",
+        "marts/fct_customer_profitability_months",
+        "marts/fct_customer_classes",
+        "marts/fct_customer_features",
+    } <= set(keyed)
+    assert all(evaluations[(key, "maps_to_one_golden_customer")].passed for key in keyed)
     truth = pl.read_csv(generated["truth"] / "customer_crosswalk.csv").filter(
         pl.col("source_system") == "erp"
     )

@@ -127,9 +127,13 @@ def golden_customer_check(asset_key: dg.AssetKey) -> dg.AssetChecksDefinition:
     return maps_to_one_golden_customer
 
 
+# Every customer-keyed fact and mart (the cost-to-serve mart registers its own check).
 CUSTOMER_FACTS = (
     dg.AssetKey(["marts", "fct_order_lines"]),
     dg.AssetKey(["marts", "fct_customer_months"]),
+    dg.AssetKey(["marts", "fct_customer_profitability_months"]),
+    dg.AssetKey(["marts", "fct_customer_classes"]),
+    dg.AssetKey(["marts", "fct_customer_features"]),
 )
 
 defs = dg.Definitions(
