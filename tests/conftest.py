@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import numpy as np
 import polars as pl
 import pytest
 
@@ -163,6 +164,32 @@ def generated_year(tmp_path_factory: pytest.TempPathFactory) -> dict:
     return generated_warehouse(
         tmp_path_factory.mktemp("generated_year"), customers=300, months=12, order_lines=20_000
     )
+
+
+BLOB_CENTERS = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
+ROWS_PER_BLOB = 50
+
+
+def make_blobs(seed: int = 7, spread: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Three separated 2-D blobs of ``ROWS_PER_BLOB`` rows each, with their true labels."""
+    rng = np.random.default_rng(seed)
+    features = np.vstack(
+        [c + rng.normal(0.0, spread, size=(ROWS_PER_BLOB, 2)) for c in BLOB_CENTERS]
+    )
+    truth = np.repeat(np.arange(len(BLOB_CENTERS)), ROWS_PER_BLOB)
+    return features, truth
+
+
+@pytest.fixture
+def blobs() -> tuple[np.ndarray, np.ndarray]:
+    """Seeded blobs for the segmentation core."""
+    return make_blobs()
+
+
+@pytest.fixture
+def uniform_noise() -> np.ndarray:
+    """Seeded 4-D uniform noise: data with no segments in it."""
+    return np.random.default_rng(1).uniform(size=(150, 4))
 
 
 @pytest.fixture(scope="session")

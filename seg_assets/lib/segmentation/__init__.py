@@ -1,0 +1,1 @@
+"""Framework-free core of the bottom-up customer segmentation (scaling to stability)."""
