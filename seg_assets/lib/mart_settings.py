@@ -1,8 +1,9 @@
 """Business rules of the marts from ``config/marts.yaml``, as tables SQL models can read.
 
 A section that maps names to values becomes a one-row table; a section that lists mappings
-becomes one row per item. Values are numbers, strings, booleans or dates; names are checked as
-SQL identifiers, since they become column names.
+becomes one row per item. Values are numbers, strings, booleans or dates, or null in a list
+item (e.g. "no condition" in a rule); names are checked as SQL identifiers, since they become
+column names.
 """
 
 import datetime as dt
@@ -41,13 +42,13 @@ def default_mart_settings_path() -> Path:
     return config_dir() / "marts.yaml"
 
 
-def _row(values: Any, where: str) -> dict[str, Any]:
+def _row(values: Any, where: str, nullable: bool) -> dict[str, Any]:
     if not isinstance(values, dict) or not values:
         raise MartSettingsError(f"{where}: expected a mapping of names to values")
     row = {}
     for name, value in values.items():
         column = checked_identifier(str(name), f"{where}: setting")
-        if not isinstance(value, _SCALARS):
+        if not isinstance(value, _SCALARS) and not (nullable and value is None):
             raise MartSettingsError(
                 f"{where}.{name}: {value!r} is not a number, string, boolean or date"
             )
@@ -57,9 +58,9 @@ def _row(values: Any, where: str) -> dict[str, Any]:
 
 def _table(name: str, section: Any, where: str) -> SettingsTable:
     rows = (
-        [_row(item, f"{where}[{i}]") for i, item in enumerate(section)]
+        [_row(item, f"{where}[{i}]", nullable=True) for i, item in enumerate(section)]
         if isinstance(section, list)
-        else [_row(section, where)]
+        else [_row(section, where, nullable=False)]
     )
     columns = list(rows[0])
     for i, row in enumerate(rows):

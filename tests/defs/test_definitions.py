@@ -55,7 +55,7 @@ def test_lineage_runs_from_each_raw_file_to_the_customer_month_mart():
 
 def test_every_asset_has_a_description_group_and_kind():
     specs = list(defs.resolve_all_asset_specs())
-    assert len(specs) == 60
+    assert len(specs) == 62
     groups = {spec.group_name for spec in specs}
     assert groups == {
         "sources",
@@ -91,6 +91,7 @@ def test_only_month_facts_are_partitioned():
         "marts/fct_customer_group_months",
         "marts/fct_customer_months",
         "marts/fct_customer_profitability_months",
+        "marts/fct_customer_tiers",
         "marts/fct_group_profitability_months",
         "marts/fct_order_lines",
     }

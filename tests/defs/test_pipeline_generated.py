@@ -32,8 +32,8 @@ def test_every_asset_materializes_and_no_blocking_check_fails(generated):
     materialized = {event.asset_key for event in result.get_asset_materialization_events()}
     assert materialized == {spec.key for spec in defs.resolve_all_asset_specs()}
     evaluations = result.get_asset_check_evaluations()
-    # raw and staging conservation, 14 suites, 8 master-data and 4 cost-to-serve checks
-    assert len(evaluations) == 13 + 13 + 14 + 8 + 4
+    # raw and staging conservation, 14 suites, 9 master-data and 4 cost-to-serve checks
+    assert len(evaluations) == 13 + 13 + 14 + 9 + 4
     # Planted suspect values fail warnings (see below), which block nothing.
     blocking = [e.asset_key for e in evaluations if not e.passed and e.severity.value == "ERROR"]
     assert blocking == []
@@ -230,6 +230,7 @@ def test_every_fact_row_maps_to_one_golden_customer_and_duplicates_merge(generat
         "marts/fct_customer_profitability_months",
         "marts/fct_customer_classes",
         "marts/fct_customer_features",
+        "marts/fct_customer_tiers",
     } <= set(keyed)
     assert all(evaluations[(key, "maps_to_one_golden_customer")].passed for key in keyed)
     truth = pl.read_csv(generated["truth"] / "customer_crosswalk.csv").filter(

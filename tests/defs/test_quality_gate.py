@@ -37,8 +37,8 @@ def test_clean_staging_passes_every_blocking_expectation(tiny_warehouse, tmp_pat
     result = run_pipeline(copy, landing, selection=dg.AssetSelection.all())
     assert result.success
     evaluations = _check_evaluations(result)
-    # raw and staging conservation, 14 suites, 8 master-data and 4 cost-to-serve checks
-    assert len(evaluations) == 13 + 13 + 14 + 8 + 4
+    # raw and staging conservation, 14 suites, 9 master-data and 4 cost-to-serve checks
+    assert len(evaluations) == 13 + 13 + 14 + 9 + 4
     failed = [
         name
         for name, evaluation in evaluations.items()

@@ -30,6 +30,11 @@ def test_a_mapping_is_one_row_and_a_list_is_one_row_per_item(tmp_path):
     assert tables["bands"].rows.rows() == [("light", 50), ("heavy", 500)]
 
 
+def test_a_list_item_may_leave_a_condition_null(tmp_path):
+    rows = _load(tmp_path, "rules:\n  - {tier: A, min: 5}\n  - {tier: B, min: null}\n")["rules"]
+    assert rows.rows.rows() == [("A", 5), ("B", None)]
+
+
 def test_the_fingerprint_changes_with_the_content_only(tmp_path):
     first = _load(tmp_path, "rules:\n  cutoff: 1.5\n")["rules"].fingerprint
     same = _load(tmp_path, "# a comment\nrules: {cutoff: 1.5}\n")["rules"].fingerprint
@@ -41,6 +46,7 @@ def test_the_fingerprint_changes_with_the_content_only(tmp_path):
     ("text", "message"),
     [
         ("rules:\n  cutoff: [1, 2]\n", "rules.cutoff: [1, 2] is not a number"),
+        ("rules:\n  cutoff: null\n", "rules.cutoff: None is not a number"),
         ("rules: 3\n", "rules: expected a mapping"),
         ("bands:\n  - {band: a}\n  - {max_kg: 5}\n", "bands[1]: every item needs the keys"),
         ("rules:\n  Bad-Name: 1\n", "is not a valid identifier"),

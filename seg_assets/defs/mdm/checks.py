@@ -134,6 +134,7 @@ CUSTOMER_FACTS = (
     dg.AssetKey(["marts", "fct_customer_profitability_months"]),
     dg.AssetKey(["marts", "fct_customer_classes"]),
     dg.AssetKey(["marts", "fct_customer_features"]),
+    dg.AssetKey(["marts", "fct_customer_tiers"]),
 )
 
 defs = dg.Definitions(
