@@ -2,6 +2,7 @@
 
 import shutil
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -11,7 +12,7 @@ import polars as pl
 import pytest
 
 from seg_assets.definitions import defs
-from seg_assets.defs.partitions import month_range_tags
+from seg_assets.defs.partitions import month_range_tags, monthly_partitions
 from seg_assets.defs.resources import (
     GroundTruth,
     LandingFiles,
@@ -156,6 +157,61 @@ def with_planted_archetypes(generated: dict, frame: pl.DataFrame) -> pl.DataFram
         .join(frame, on="customer_key")
         .unique(["archetype", "customer_key"])
     )
+
+
+def read_mart(database: Path, table: str, where: str = "", params: object = None) -> pl.DataFrame:
+    """Rows of ``table`` (optionally filtered by ``where``), in a stable order."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.sql(f"select * from {table} {where} order by all", params=params).pl()
+
+
+def customers_active_in_windows(database: Path, window_months: int) -> set[tuple[str, date]]:
+    """(customer_key, as-of month) for every partition month and every customer with orders in
+    that month or the ``window_months - 1`` before it: the rows a windowed mart must have."""
+    customer_months = query(
+        database, "select customer_key, order_month from marts.fct_customer_months"
+    )
+    active = set()
+    for key in monthly_partitions.get_partition_keys():
+        as_of = date.fromisoformat(key)
+        active |= {
+            (customer, as_of)
+            for customer, order_month in customer_months
+            if 0
+            <= (as_of.year - order_month.year) * 12 + as_of.month - order_month.month
+            < window_months
+        }
+    return active
+
+
+def assert_month_refresh_rewrites_only_that_month(
+    generated: dict,
+    copy: Path,
+    table: str,
+    column: str,
+    selection: dg.AssetSelection,
+    refreshed: date = date(2025, 6, 1),
+    untouched: date = date(2025, 7, 1),
+) -> None:
+    """Tamper with ``column`` of ``table`` in two months of a copy of a generated warehouse,
+    refresh ``refreshed`` alone, and assert it was rebuilt as before and ``untouched`` was not."""
+    shutil.copy(generated["database"], copy)
+    before = read_mart(copy, table)
+    with duckdb.connect(str(copy)) as con:
+        con.execute(
+            f"update {table} set {column} = 'tampered' where as_of_month in (?, ?)",
+            [refreshed, untouched],
+        )
+    result = run_pipeline(
+        copy, generated["landing"], tags=one_month_tags(refreshed.isoformat()), selection=selection
+    )
+    assert result.success
+    after = read_mart(copy, table)
+    assert after.filter(pl.col("as_of_month") != untouched).equals(
+        before.filter(pl.col("as_of_month") != untouched)
+    )
+    kept = after.filter(pl.col("as_of_month") == untouched)
+    assert kept.height > 0 and (kept[column] == "tampered").all()
 
 
 @pytest.fixture(scope="session")

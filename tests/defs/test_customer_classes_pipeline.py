@@ -2,14 +2,18 @@
 active customer per as-of month, a one-month refresh rewrites only that month, and the planted
 behavioural archetypes land in the classes they should."""
 
-import shutil
 from datetime import date
 
 import dagster as dg
-import duckdb
 import polars as pl
 import pytest
-from conftest import one_month_tags, query, run_pipeline, with_planted_archetypes
+from conftest import (
+    assert_month_refresh_rewrites_only_that_month,
+    customers_active_in_windows,
+    query,
+    read_mart,
+    with_planted_archetypes,
+)
 
 from seg_assets.defs.partitions import monthly_partitions
 from seg_assets.lib.mart_settings import load_mart_settings
@@ -21,14 +25,10 @@ CLASS_MODELS = dg.AssetSelection.assets(
     dg.AssetKey(["intermediate", "int_product_velocity_classified"]),
     dg.AssetKey(["marts", "fct_customer_classes"]),
 )
-REFRESHED, UNTOUCHED = date(2025, 6, 1), date(2025, 7, 1)
 
 
 def _classes(database, where: str = "", params: object = None) -> pl.DataFrame:
-    with duckdb.connect(str(database), read_only=True) as con:
-        return con.sql(
-            f"select * from marts.fct_customer_classes {where} order by all", params=params
-        ).pl()
+    return read_mart(database, "marts.fct_customer_classes", where, params)
 
 
 def test_the_classes_and_product_velocity_materialize_for_every_month(generated_year):
@@ -46,24 +46,12 @@ def test_the_classes_and_product_velocity_materialize_for_every_month(generated_
 
 def test_one_row_per_customer_active_in_the_window_per_as_of_month(generated_year):
     window = int(load_mart_settings()["classification"].rows["window_months"][0])
-    customer_months = query(
-        generated_year["database"],
-        "select customer_key, order_month from marts.fct_customer_months",
-    )
-    expected = set()
-    for key in monthly_partitions.get_partition_keys():
-        as_of = date.fromisoformat(key)
-        expected |= {
-            (customer, as_of)
-            for customer, order_month in customer_months
-            if 0 <= (as_of.year - order_month.year) * 12 + as_of.month - order_month.month < window
-        }
     rows = query(
         generated_year["database"],
         "select customer_key, as_of_month from marts.fct_customer_classes",
     )
     assert len(rows) == len(set(rows))
-    assert set(rows) == expected
+    assert set(rows) == customers_active_in_windows(generated_year["database"], window)
 
 
 def test_every_row_has_a_class_of_each_kind_and_shares_that_add_up(generated_year):
@@ -85,29 +73,13 @@ def test_every_row_has_a_class_of_each_kind_and_shares_that_add_up(generated_yea
 
 
 def test_a_one_month_refresh_rewrites_only_that_month(generated_year, tmp_path):
-    database = tmp_path / "warehouse.duckdb"
-    shutil.copy(generated_year["database"], database)
-    before = _classes(database)
-    with duckdb.connect(str(database)) as con:
-        # Tamper with the refreshed month and the month after: only the first is rebuilt.
-        con.execute(
-            "update marts.fct_customer_classes set rfm_code = 'tampered'"
-            " where as_of_month in (?, ?)",
-            [REFRESHED, UNTOUCHED],
-        )
-    result = run_pipeline(
-        database,
-        generated_year["landing"],
-        tags=one_month_tags(REFRESHED.isoformat()),
-        selection=CLASS_MODELS,
+    assert_month_refresh_rewrites_only_that_month(
+        generated_year,
+        tmp_path / "warehouse.duckdb",
+        "marts.fct_customer_classes",
+        "rfm_code",
+        CLASS_MODELS,
     )
-    assert result.success
-    after = _classes(database)
-    assert after.filter(pl.col("as_of_month") != UNTOUCHED).equals(
-        before.filter(pl.col("as_of_month") != UNTOUCHED)
-    )
-    untouched = after.filter(pl.col("as_of_month") == UNTOUCHED)
-    assert untouched.height > 0 and (untouched["rfm_code"] == "tampered").all()
 
 
 @pytest.fixture(scope="module")

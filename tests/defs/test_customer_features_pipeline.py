@@ -2,14 +2,18 @@
 holds one row per active customer per as-of month, a one-month refresh rewrites only that month,
 and the planted behavioural archetypes are separated in the directions they were planted."""
 
-import shutil
 from datetime import date
 
 import dagster as dg
-import duckdb
 import polars as pl
 import pytest
-from conftest import one_month_tags, query, run_pipeline, with_planted_archetypes
+from conftest import (
+    assert_month_refresh_rewrites_only_that_month,
+    customers_active_in_windows,
+    query,
+    read_mart,
+    with_planted_archetypes,
+)
 
 from seg_assets.defs.partitions import monthly_partitions
 from seg_assets.lib.mart_settings import load_mart_settings
@@ -18,7 +22,6 @@ MONTHS = 12
 # The last generated month: its 12-month window covers the whole generated history.
 LATEST = date(2025, 10, 1)
 FEATURES = dg.AssetKey(["marts", "fct_customer_features"])
-REFRESHED, UNTOUCHED = date(2025, 6, 1), date(2025, 7, 1)
 ARCHETYPES = {
     "large_steady",
     "small_frequent",
@@ -29,10 +32,7 @@ ARCHETYPES = {
 
 
 def _features(database, where: str = "", params: object = None) -> pl.DataFrame:
-    with duckdb.connect(str(database), read_only=True) as con:
-        return con.sql(
-            f"select * from marts.fct_customer_features {where} order by all", params=params
-        ).pl()
+    return read_mart(database, "marts.fct_customer_features", where, params)
 
 
 def test_the_feature_mart_materializes_for_every_month(generated_year):
@@ -48,24 +48,12 @@ def test_the_feature_mart_materializes_for_every_month(generated_year):
 
 def test_one_row_per_customer_active_in_the_window_per_as_of_month(generated_year):
     window = int(load_mart_settings()["features"].rows["window_months"][0])
-    customer_months = query(
-        generated_year["database"],
-        "select customer_key, order_month from marts.fct_customer_months",
-    )
-    expected = set()
-    for key in monthly_partitions.get_partition_keys():
-        as_of = date.fromisoformat(key)
-        expected |= {
-            (customer, as_of)
-            for customer, order_month in customer_months
-            if 0 <= (as_of.year - order_month.year) * 12 + as_of.month - order_month.month < window
-        }
     rows = query(
         generated_year["database"],
         "select customer_key, as_of_month from marts.fct_customer_features",
     )
     assert len(rows) == len(set(rows))
-    assert set(rows) == expected
+    assert set(rows) == customers_active_in_windows(generated_year["database"], window)
 
 
 def test_features_agree_with_the_marts_they_come_from(generated_year):
@@ -99,29 +87,13 @@ def test_features_agree_with_the_marts_they_come_from(generated_year):
 
 
 def test_a_one_month_refresh_rewrites_only_that_month(generated_year, tmp_path):
-    database = tmp_path / "warehouse.duckdb"
-    shutil.copy(generated_year["database"], database)
-    before = _features(database)
-    with duckdb.connect(str(database)) as con:
-        # Tamper with the refreshed month and the month after: only the first is rebuilt.
-        con.execute(
-            "update marts.fct_customer_features set abc_class = 'tampered'"
-            " where as_of_month in (?, ?)",
-            [REFRESHED, UNTOUCHED],
-        )
-    result = run_pipeline(
-        database,
-        generated_year["landing"],
-        tags=one_month_tags(REFRESHED.isoformat()),
-        selection=dg.AssetSelection.assets(FEATURES),
+    assert_month_refresh_rewrites_only_that_month(
+        generated_year,
+        tmp_path / "warehouse.duckdb",
+        "marts.fct_customer_features",
+        "abc_class",
+        dg.AssetSelection.assets(FEATURES),
     )
-    assert result.success
-    after = _features(database)
-    assert after.filter(pl.col("as_of_month") != UNTOUCHED).equals(
-        before.filter(pl.col("as_of_month") != UNTOUCHED)
-    )
-    untouched = after.filter(pl.col("as_of_month") == UNTOUCHED)
-    assert untouched.height > 0 and (untouched["abc_class"] == "tampered").all()
 
 
 @pytest.fixture(scope="module")
