@@ -7,7 +7,7 @@ import dagster as dg
 import duckdb
 
 from seg_assets.lib.table_preview import markdown_table
-from seg_assets.lib.warehouse import row_count
+from seg_assets.lib.warehouse import row_count, table_columns
 
 PREVIEW_ROWS = 5
 
@@ -25,11 +25,7 @@ def table_metadata(
     ``schema`` and ``table`` must already be validated identifiers.
     """
     qualified = f"{schema}.{table}"
-    columns = con.execute(
-        "select column_name, data_type from information_schema.columns"
-        " where table_schema = ? and table_name = ? order by ordinal_position",
-        [schema, table],
-    ).fetchall()
+    columns = table_columns(con, schema, table)
     preview = con.execute(
         f"select * from {qualified}"
         + (f" where {where}" if where else "")

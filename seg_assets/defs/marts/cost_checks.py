@@ -6,7 +6,9 @@ from dagster_duckdb import DuckDBResource
 
 from seg_assets.defs.mdm.checks import golden_customer_check
 from seg_assets.defs.partitions import month_range_tags, tagged_month_window
+from seg_assets.defs.violation_counts import violation_counts_result
 from seg_assets.lib.model_runner import MonthWindow
+from seg_assets.lib.table_preview import markdown_table
 
 ALLOCATIONS = dg.AssetKey(["marts", "fct_cost_allocations"])
 CUSTOMER_COSTS = dg.AssetKey(["marts", "fct_customer_cost_to_serve_months"])
@@ -54,11 +56,11 @@ def _checked_window(context: dg.AssetCheckExecutionContext) -> MonthWindow:
 
 
 def _markdown(header: tuple[str, ...], rows: list[tuple]) -> dg.MetadataValue:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(value) for value in row) + " |" for row in rows[:LISTED_ROWS]]
-    if len(rows) > LISTED_ROWS:
-        lines.append(f"\n… and {len(rows) - LISTED_ROWS} more")
-    return dg.MetadataValue.md("\n".join(lines) if rows else "none")
+    if not rows:
+        return dg.MetadataValue.md("none")
+    table = markdown_table(header, rows[:LISTED_ROWS])
+    more = f"\n\n… and {len(rows) - LISTED_ROWS} more" if len(rows) > LISTED_ROWS else ""
+    return dg.MetadataValue.md(table + more)
 
 
 @dg.asset_check(asset=ALLOCATIONS, blocking=True, additional_deps=[COST_POOLS])
@@ -151,14 +153,11 @@ def customer_costs_reconcile_to_allocations(
     cost equals the cost allocated to customers in marts.fct_cost_allocations."""
     window = _checked_window(context)
     predicate = window.predicate("cost_month")
-    with duckdb.get_connection() as con:
-        violations = {
-            name: int(
-                con.execute(sql.format(window=predicate), window.as_parameters()).fetchall()[0][0]
-            )
-            for name, sql in _CUSTOMER_MONTH_VIOLATIONS.items()
-        }
-    return dg.AssetCheckResult(passed=not any(violations.values()), metadata=violations)
+    return violation_counts_result(
+        duckdb,
+        {name: sql.format(window=predicate) for name, sql in _CUSTOMER_MONTH_VIOLATIONS.items()},
+        window.as_parameters(),
+    )
 
 
 defs = dg.Definitions(

@@ -9,6 +9,7 @@ from dagster_duckdb import DuckDBResource
 from seg_assets.defs.mdm.assets import mdm_key
 from seg_assets.defs.mdm.evaluation import published_assignment
 from seg_assets.defs.resources import GroundTruth
+from seg_assets.defs.violation_counts import violation_counts_result
 from seg_assets.lib.mdm.evaluation import pairwise_scores, read_truth_crosswalk
 from seg_assets.lib.mdm.resolution import CROSSWALK, HIERARCHY, SOURCE_RECORDS
 from seg_assets.lib.mdm.settings import load_mdm_settings
@@ -17,36 +18,25 @@ from seg_assets.lib.warehouse import qualified_table
 GOLDEN = "mdm.dim_customer_golden"
 
 
-def _violations(duckdb: DuckDBResource, queries: dict[str, str]) -> dict[str, int]:
-    with duckdb.get_connection() as con:
-        return {name: int(con.execute(sql).fetchall()[0][0]) for name, sql in queries.items()}
-
-
-def _result(violations: dict[str, int]) -> dg.AssetCheckResult:
-    return dg.AssetCheckResult(passed=not any(violations.values()), metadata=violations)
-
-
 @dg.asset_check(asset=mdm_key(CROSSWALK), blocking=True)
 def one_customer_per_record(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     """Every source record is in the crosswalk exactly once, with a customer key that is itself
     one of the customer's records (its anchor)."""
     records = f"mdm.{SOURCE_RECORDS}"
     crosswalk = f"mdm.{CROSSWALK}"
-    return _result(
-        _violations(
-            duckdb,
-            {
-                "records_missing": f"select count(*) from {records} r anti join {crosswalk} c"
-                " using (record_id)",
-                "records_unknown": f"select count(*) from {crosswalk} c anti join {records} r"
-                " using (record_id)",
-                "records_repeated": f"select count(*) - count(distinct record_id) from {crosswalk}",
-                "keys_missing": f"select count(*) from {crosswalk} where customer_key is null",
-                "keys_not_anchored": f"select count(*) from {crosswalk} c where not exists"
-                f" (select 1 from {crosswalk} a where a.record_id = c.customer_key"
-                " and a.customer_key = c.customer_key)",
-            },
-        )
+    return violation_counts_result(
+        duckdb,
+        {
+            "records_missing": f"select count(*) from {records} r anti join {crosswalk} c"
+            " using (record_id)",
+            "records_unknown": f"select count(*) from {crosswalk} c anti join {records} r"
+            " using (record_id)",
+            "records_repeated": f"select count(*) - count(distinct record_id) from {crosswalk}",
+            "keys_missing": f"select count(*) from {crosswalk} where customer_key is null",
+            "keys_not_anchored": f"select count(*) from {crosswalk} c where not exists"
+            f" (select 1 from {crosswalk} a where a.record_id = c.customer_key"
+            " and a.customer_key = c.customer_key)",
+        },
     )
 
 
@@ -56,25 +46,23 @@ def hierarchy_is_a_forest(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     up by one from a root (depth 0, its own ultimate parent) to each child, which rules out
     cycles; a child shares its parent's ultimate parent."""
     hierarchy = f"mdm.{HIERARCHY}"
-    return _result(
-        _violations(
-            duckdb,
-            {
-                "customers_repeated": "select count(*) - count(distinct customer_key)"
-                f" from {hierarchy}",
-                "customers_missing": f"select count(distinct customer_key) from mdm.{CROSSWALK} c"
-                f" anti join {hierarchy} h using (customer_key)",
-                "self_parents": f"select count(*) from {hierarchy} where parent_key = customer_key",
-                "parents_missing": f"select count(*) from {hierarchy} c where parent_key is not"
-                f" null and not exists (select 1 from {hierarchy} p where p.customer_key ="
-                " c.parent_key)",
-                "bad_roots": f"select count(*) from {hierarchy} where parent_key is null and"
-                " (depth <> 0 or ultimate_parent_key <> customer_key)",
-                "depth_or_group_mismatches": f"select count(*) from {hierarchy} c join {hierarchy}"
-                " p on p.customer_key = c.parent_key where c.depth <> p.depth + 1"
-                " or c.ultimate_parent_key <> p.ultimate_parent_key",
-            },
-        )
+    return violation_counts_result(
+        duckdb,
+        {
+            "customers_repeated": "select count(*) - count(distinct customer_key)"
+            f" from {hierarchy}",
+            "customers_missing": f"select count(distinct customer_key) from mdm.{CROSSWALK} c"
+            f" anti join {hierarchy} h using (customer_key)",
+            "self_parents": f"select count(*) from {hierarchy} where parent_key = customer_key",
+            "parents_missing": f"select count(*) from {hierarchy} c where parent_key is not"
+            f" null and not exists (select 1 from {hierarchy} p where p.customer_key ="
+            " c.parent_key)",
+            "bad_roots": f"select count(*) from {hierarchy} where parent_key is null and"
+            " (depth <> 0 or ultimate_parent_key <> customer_key)",
+            "depth_or_group_mismatches": f"select count(*) from {hierarchy} c join {hierarchy}"
+            " p on p.customer_key = c.parent_key where c.depth <> p.depth + 1"
+            " or c.ultimate_parent_key <> p.ultimate_parent_key",
+        },
     )
 
 
@@ -110,18 +98,16 @@ def golden_customer_check(asset_key: dg.AssetKey) -> dg.AssetChecksDefinition:
         description=f"Every row of {table} has a customer_key found exactly once in {GOLDEN}.",
     )
     def maps_to_one_golden_customer(duckdb: DuckDBResource) -> dg.AssetCheckResult:
-        return _result(
-            _violations(
-                duckdb,
-                {
-                    "rows_without_customer_key": f"select count(*) from {table}"
-                    " where customer_key is null",
-                    "rows_not_in_one_golden_customer": f"select count(*) from {table} f left join"
-                    f" (select customer_key, count(*) as n from {GOLDEN} group by customer_key) g"
-                    " using (customer_key) where f.customer_key is not null"
-                    " and coalesce(g.n, 0) <> 1",
-                },
-            )
+        return violation_counts_result(
+            duckdb,
+            {
+                "rows_without_customer_key": f"select count(*) from {table}"
+                " where customer_key is null",
+                "rows_not_in_one_golden_customer": f"select count(*) from {table} f left join"
+                f" (select customer_key, count(*) as n from {GOLDEN} group by customer_key) g"
+                " using (customer_key) where f.customer_key is not null"
+                " and coalesce(g.n, 0) <> 1",
+            },
         )
 
     return maps_to_one_golden_customer
