@@ -32,7 +32,7 @@ from seg_assets.lib.mdm.resolution import (
 from seg_assets.lib.mdm.settings import load_mdm_settings
 from seg_assets.lib.pipeline_settings import load_pipeline_settings
 from seg_assets.lib.table_preview import markdown_table
-from seg_assets.lib.warehouse import read_table
+from seg_assets.lib.warehouse import qualified_table, row_count
 
 MDM_GROUP = "mdm"
 KINDS = {"duckdb", "python"}
@@ -238,7 +238,7 @@ def steward_audit(
     with duckdb.get_connection() as con:
         outcomes = override_outcomes(con, overrides, settings)
         rows = append_audit(con, overrides, outcomes, context.run_id)
-        history = read_table(con, MDM_SCHEMA, STEWARD_AUDIT).height
+        history = row_count(con, qualified_table(MDM_SCHEMA, STEWARD_AUDIT))
         metadata = table_metadata(con, MDM_SCHEMA, STEWARD_AUDIT)
     return dg.MaterializeResult(
         metadata={

@@ -172,6 +172,11 @@ def audit_rows(overrides: Iterable[StewardOverride], outcomes: dict[str, str]) -
     )
 
 
+def not_found_outcome(absent: Iterable[str]) -> str:
+    """The audit outcome of an override naming records this run does not have."""
+    return f"not applied: {', '.join(absent)} not among this run's records"
+
+
 def _together(assignment: dict[str, str], records: Iterable[str | None]) -> bool:
     """Whether all ``records`` are in one customer."""
     return len({assignment[r] for r in records if r is not None}) == 1
@@ -208,9 +213,7 @@ def match_outcomes(
             continue
         absent = constraints.unknown_records.get(override.override_id)
         if absent:
-            outcomes[override.override_id] = (
-                f"not applied: {', '.join(absent)} not among this run's records"
-            )
+            outcomes[override.override_id] = not_found_outcome(absent)
         elif override.action == "force_match":
             outcomes[override.override_id] = (
                 "applied; the model had matched them too"

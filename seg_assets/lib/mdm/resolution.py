@@ -18,6 +18,7 @@ from seg_assets.lib.mdm.overrides import (
     audit_rows,
     match_constraints,
     match_outcomes,
+    not_found_outcome,
 )
 from seg_assets.lib.mdm.settings import MdmSettings
 from seg_assets.lib.mdm.standardize import standardize_records
@@ -159,9 +160,7 @@ def override_outcomes(
         child, parent = override.records
         absent = [r for r in override.records if r is not None and r not in key_of]
         if absent:
-            outcomes[override.override_id] = (
-                f"not applied: {', '.join(absent)} not among this run's records"
-            )
+            outcomes[override.override_id] = not_found_outcome(absent)
             continue
         wanted = key_of[parent] if parent else None
         actual = parent_of.get(key_of[child])
