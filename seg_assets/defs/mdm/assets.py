@@ -116,7 +116,7 @@ def crosswalk(
     with duckdb.get_connection() as con:
         result = publish_crosswalk(con, overrides, settings)
         metadata = table_metadata(con, MDM_SCHEMA, CROSSWALK)
-        quality = match_quality(con, overrides, settings, Path(ground_truth.path))
+    quality = match_quality(result, overrides, settings, Path(ground_truth.path))
     for override_id, records in result.unknown_override_records.items():
         context.log.warning(
             f"steward override {override_id} not applied: {', '.join(records)} not found"

@@ -16,9 +16,8 @@ from seg_assets.lib.mdm.hierarchy import Hierarchy
 from seg_assets.lib.mdm.overrides import StewardOverride
 from seg_assets.lib.mdm.resolution import (
     CROSSWALK,
-    MATCH_PAIRS,
     MDM_SCHEMA,
-    SOURCE_RECORDS,
+    CrosswalkResult,
     assignments_at_thresholds,
 )
 from seg_assets.lib.mdm.settings import MdmSettings
@@ -38,21 +37,24 @@ def published_assignment(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 
 def match_quality(
-    con: duckdb.DuckDBPyConnection,
+    result: CrosswalkResult,
     overrides: tuple[StewardOverride, ...],
     settings: MdmSettings,
     truth_dir: Path,
 ) -> dict[str, object]:
-    """Pairwise precision and recall of the published crosswalk and at each what-if threshold."""
+    """Pairwise precision and recall of the crosswalk and at each what-if threshold."""
     truth = read_truth_crosswalk(truth_dir)
     if truth is None:
         return _no_truth(truth_dir)
-    scores = pairwise_scores(published_assignment(con), truth)
-    records = read_table(con, MDM_SCHEMA, SOURCE_RECORDS)
-    pairs = read_table(con, MDM_SCHEMA, MATCH_PAIRS)
+    published = result.crosswalk.select(
+        "record_id", pl.col("customer_key").alias("anchor_record_id")
+    )
+    scores = pairwise_scores(published, truth)
     rows = []
     thresholds = {*settings.what_if_thresholds, settings.match_threshold}
-    assignments = assignments_at_thresholds(records, pairs, overrides, tuple(thresholds))
+    assignments = assignments_at_thresholds(
+        result.records, result.pairs, overrides, tuple(thresholds)
+    )
     for threshold, assignment in sorted(assignments.items()):
         at = pairwise_scores(assignment, truth)
         rows.append(

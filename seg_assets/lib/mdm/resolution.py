@@ -54,10 +54,13 @@ def match_records(
 
 @dataclass(frozen=True)
 class CrosswalkResult:
-    """The crosswalk and the overrides that name records this run does not have."""
+    """The crosswalk, the overrides that name records this run does not have, and the records
+    and scored pairs it was clustered from (so evaluations need not read them again)."""
 
     crosswalk: pl.DataFrame
     unknown_override_records: dict[str, tuple[str, ...]]
+    records: pl.DataFrame
+    pairs: pl.DataFrame
 
 
 def crosswalk_from_clusters(records: pl.DataFrame, assignment: pl.DataFrame) -> pl.DataFrame:
@@ -110,6 +113,8 @@ def publish_crosswalk(
     result = CrosswalkResult(
         crosswalk=crosswalk_from_clusters(records, assignment),
         unknown_override_records=constraints.unknown_records,
+        records=records,
+        pairs=pairs,
     )
     replace_tables(con, MDM_SCHEMA, {CROSSWALK: result.crosswalk})
     return result
