@@ -11,6 +11,8 @@ from seg_assets.defs.mdm import checks as mdm_checks
 from seg_assets.defs.quality.checks import suite_checks
 from seg_assets.defs.quality.report import dq_report_asset
 from seg_assets.defs.resources import default_resources
+from seg_assets.defs.segmentation import assets as segmentation
+from seg_assets.defs.segmentation import checks as segmentation_checks
 from seg_assets.defs.serving.assets import published_warehouse_asset
 from seg_assets.defs.settings import assets as settings
 from seg_assets.defs.sources import assets as sources
@@ -35,7 +37,13 @@ def _check_lineage(domain_defs: dg.Definitions) -> None:
 def build_definitions() -> dg.Definitions:
     """All assets, checks, jobs and resources; DuckDB allows one writer, so steps run in-process."""
     domain_defs = dg.Definitions.merge(
-        sources.defs, settings.defs, staging.defs, mdm.defs, intermediate.defs, marts.defs
+        sources.defs,
+        settings.defs,
+        staging.defs,
+        mdm.defs,
+        intermediate.defs,
+        marts.defs,
+        segmentation.defs,
     )
     _check_lineage(domain_defs)
     asset_keys = [key for asset in domain_defs.assets or [] for key in asset.keys]
@@ -50,6 +58,7 @@ def build_definitions() -> dg.Definitions:
                 *checks,
                 *(mdm_checks.defs.asset_checks or []),
                 *(cost_checks.defs.asset_checks or []),
+                *(segmentation_checks.defs.asset_checks or []),
             ],
             jobs=[full_refresh_job],
             resources=default_resources(),

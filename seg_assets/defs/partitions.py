@@ -39,3 +39,10 @@ def month_window(context: dg.AssetExecutionContext) -> MonthWindow:
     """The months this run covers: one partition, or a range in a single-run backfill."""
     window = context.partition_time_window
     return MonthWindow(start=window.start.date(), end=window.end.date())
+
+
+def checked_month_window(context: dg.AssetCheckExecutionContext) -> MonthWindow:
+    """The months a check's run refreshed, else every monthly partition."""
+    window = tagged_month_window(context.run.tags) or tagged_month_window(month_range_tags())
+    assert window is not None  # month_range_tags always names months
+    return window

@@ -1,7 +1,8 @@
 -- What serving each golden customer took per month, apart from the order lines themselves:
 -- shipments (count, weight, distance) by ship month, returns (count, units, credited amount)
 -- by return month, invoices by invoice month (amount; for paid invoices the amount and
--- amount x days from invoice to payment, whose ratio is the amount-weighted days to pay), and
+-- amount x days from invoice to payment, whose ratio is the amount-weighted days to pay, and
+-- amount x days from due date to payment, the days paid late; negative when paid early), and
 -- receivables_at_month_end: invoices dated by the month's end and not paid by then (open at the
 -- extract, or paid later), whatever month they were issued in.
 -- Orders reach their golden customer through mdm.crosswalk; activity of orders that have none
@@ -99,6 +100,13 @@ invoice_months as (
             ) filter (where not invoices.is_open),
             0
         ) as paid_amount_days,
+        coalesce(
+            sum(
+                invoices.amount
+                * date_diff('day', invoices.due_date, invoices.payment_date)
+            ) filter (where not invoices.is_open),
+            0
+        ) as paid_amount_days_late,
     from invoices
     inner join order_customers
         on invoices.order_id = order_customers.order_id
@@ -147,6 +155,7 @@ final as (
         coalesce(invoice_months.paid_invoices, 0) as paid_invoices,
         coalesce(invoice_months.paid_amount, 0) as paid_amount,
         coalesce(invoice_months.paid_amount_days, 0) as paid_amount_days,
+        coalesce(invoice_months.paid_amount_days_late, 0) as paid_amount_days_late,
         coalesce(receivable_months.receivables_at_month_end, 0) as receivables_at_month_end,
     from customer_months
     left join shipment_months

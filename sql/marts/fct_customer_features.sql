@@ -42,8 +42,14 @@
 -- @column returned_units: Units returned in the window (return month).
 -- @column shipments: Shipments shipped in the window (ship month, count).
 -- @column order_frequency: orders / months_in_window: orders per month of the window.
+-- @column active_months: Months of the window the customer could order in: months_in_window,
+--    fewer for a customer won during the window (counted from the month of its golden
+--    record's customer_since).
+-- @column orders_per_active_month: orders / active_months: the order rate of a customer won
+--    during the window is not diluted by the months before it existed.
 -- @column avg_order_units: ordered_units / orders: units per order.
 -- @column avg_order_lines: order_lines / orders: lines per order.
+-- @column avg_line_units: ordered_units / order_lines: units per order line.
 -- @column avg_order_value: ordered_revenue / orders: order value per order (currency).
 -- @column gross_margin_pct: (revenue - cost_of_goods) / revenue, a fraction; null when revenue
 --    is zero or negative.
@@ -54,9 +60,16 @@
 -- @column returns_rate: returned_units / shipped_units, a fraction (returns on their return
 --    month, shipments on their order month, so it can pass 1 at a window's edge); null when
 --    nothing shipped.
+-- @column returns_rate_smoothed: (returned_units + k x p) / (shipped_units + k), with p the
+--    returns rate of all customers at the as-of month and k = settings.features.
+--    returns_prior_units: a customer with few units shipped is pulled towards the common rate
+--    (one returned unit of three is not a 33 % returner), a large one keeps its own rate.
 -- @column days_to_pay: Amount-weighted average days from invoice date to payment date of the
 --    window's invoices paid by the extract (sum of amount x days / sum of amount); null when
 --    none is paid. Open invoices do not count: see dso.
+-- @column days_late: Amount-weighted average days from due date to payment date of the same
+--    invoices (negative when paid early); null when none is paid. Unlike days_to_pay it does
+--    not depend on the payment terms granted.
 -- @column dso: Days sales outstanding: receivables open at the as-of month's end (invoices of
 --    any month not paid by then) / amount invoiced in the window x days in the window; null
 --    when nothing was invoiced in the window.
@@ -111,6 +124,10 @@ orders as (
 
 crosswalk as (
     select * from mdm.crosswalk
+),
+
+golden_customers as (
+    select * from mdm.dim_customer_golden
 ),
 
 customer_classes as (
@@ -194,6 +211,7 @@ service_windows as (
         sum(service_months.credited_amount) as returns_credit,
         sum(service_months.paid_amount) as paid_amount,
         sum(service_months.paid_amount_days) as paid_amount_days,
+        sum(service_months.paid_amount_days_late) as paid_amount_days_late,
         sum(service_months.invoiced_amount) as invoiced_amount,
         sum(
             case
@@ -258,6 +276,7 @@ joined as (
         coalesce(service_windows.shipped_distance_km, 0) as shipped_distance_km,
         coalesce(service_windows.paid_amount, 0) as paid_amount,
         coalesce(service_windows.paid_amount_days, 0) as paid_amount_days,
+        coalesce(service_windows.paid_amount_days_late, 0) as paid_amount_days_late,
         coalesce(service_windows.invoiced_amount, 0) as invoiced_amount,
         coalesce(service_windows.receivables_at_as_of, 0) as receivables_at_as_of,
         coalesce(lane_windows.distinct_lanes, 0) as distinct_lanes,
@@ -271,6 +290,34 @@ joined as (
     left join lane_windows
         on order_windows.customer_key = lane_windows.customer_key
         and order_windows.as_of_month = lane_windows.as_of_month
+),
+
+population_returns as (
+    select
+        as_of_month,
+        cast(sum(returned_units) as double) / nullif(sum(shipped_units), 0) as returns_rate,
+    from joined
+    group by as_of_month
+),
+
+active_windows as (
+    select
+        joined.customer_key,
+        joined.as_of_month,
+        greatest(
+            1,
+            least(
+                joined.months_in_window,
+                date_diff(
+                    'month',
+                    date_trunc('month', golden_customers.customer_since),
+                    joined.as_of_month
+                ) + 1
+            )
+        ) as active_months,
+    from joined
+    left join golden_customers
+        on joined.customer_key = golden_customers.customer_key
 ),
 
 final as (
@@ -293,8 +340,14 @@ final as (
         cast(joined.returned_units as bigint) as returned_units,
         cast(joined.shipments as bigint) as shipments,
         cast(joined.orders as double) / joined.months_in_window as order_frequency,
+        cast(coalesce(active_windows.active_months, joined.months_in_window) as bigint)
+            as active_months,
+        cast(joined.orders as double)
+        / coalesce(active_windows.active_months, joined.months_in_window)
+            as orders_per_active_month,
         cast(joined.ordered_units as double) / nullif(joined.orders, 0) as avg_order_units,
         cast(joined.order_lines as double) / nullif(joined.orders, 0) as avg_order_lines,
+        cast(joined.ordered_units as double) / nullif(joined.order_lines, 0) as avg_line_units,
         cast(joined.ordered_revenue as double) / nullif(joined.orders, 0) as avg_order_value,
         case
             when joined.revenue > 0
@@ -311,8 +364,16 @@ final as (
                 / cast(joined.revenue as double)
         end as net_margin_pct,
         cast(joined.returned_units as double) / nullif(joined.shipped_units, 0) as returns_rate,
+        (
+            joined.returned_units
+            + settings.returns_prior_units * coalesce(population_returns.returns_rate, 0)
+        )
+        / nullif(joined.shipped_units + settings.returns_prior_units, 0)
+            as returns_rate_smoothed,
         cast(joined.paid_amount_days as double) / nullif(cast(joined.paid_amount as double), 0)
             as days_to_pay,
+        cast(joined.paid_amount_days_late as double)
+        / nullif(cast(joined.paid_amount as double), 0) as days_late,
         cast(joined.receivables_at_as_of as double)
         / nullif(cast(joined.invoiced_amount as double), 0)
         * date_diff(
@@ -351,6 +412,11 @@ final as (
     cross join settings
     inner join first_orders
         on joined.customer_key = first_orders.customer_key
+    left join active_windows
+        on joined.customer_key = active_windows.customer_key
+        and joined.as_of_month = active_windows.as_of_month
+    left join population_returns
+        on joined.as_of_month = population_returns.as_of_month
     left join customer_classes
         on joined.customer_key = customer_classes.customer_key
         and joined.as_of_month = customer_classes.as_of_month

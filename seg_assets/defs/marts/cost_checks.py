@@ -5,9 +5,8 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from seg_assets.defs.mdm.checks import golden_customer_check
-from seg_assets.defs.partitions import month_range_tags, tagged_month_window
+from seg_assets.defs.partitions import checked_month_window
 from seg_assets.defs.violation_counts import violation_counts_result
-from seg_assets.lib.model_runner import MonthWindow
 from seg_assets.lib.table_preview import markdown_table
 
 ALLOCATIONS = dg.AssetKey(["marts", "fct_cost_allocations"])
@@ -48,13 +47,6 @@ order by 1, 2
 """
 
 
-def _checked_window(context: dg.AssetCheckExecutionContext) -> MonthWindow:
-    """The months the run refreshed, else every monthly partition."""
-    window = tagged_month_window(context.run.tags) or tagged_month_window(month_range_tags())
-    assert window is not None  # month_range_tags always names months
-    return window
-
-
 def _markdown(header: tuple[str, ...], rows: list[tuple]) -> dg.MetadataValue:
     if not rows:
         return dg.MetadataValue.md("none")
@@ -70,7 +62,7 @@ def allocations_reconcile_to_cost_pools(
     """Per cost pool per month (of the months the run refreshed), the allocated amounts
     (unallocated rows included) equal the pool amount to the cent, and no allocation is left
     without its pool; the metadata lists every mismatch."""
-    window = _checked_window(context)
+    window = checked_month_window(context)
     with duckdb.get_connection() as con:
         rows = con.execute(_POOLS_VS_ALLOCATIONS, window.as_parameters()).fetchall()
     mismatches = [row for row in rows if row[3] is None or row[4] is None or row[3] != row[4]]
@@ -98,7 +90,7 @@ def every_cost_pool_has_driver(
     """Warns when a pool of the refreshed months stayed unallocated because no driver is
     configured for it or its driver had no volume in its month (the cost is kept whole on an
     unallocated row, so customers' costs do not add up to the pool)."""
-    window = _checked_window(context)
+    window = checked_month_window(context)
     with duckdb.get_connection() as con:
         rows = con.execute(
             "select cost_month, cost_pool_id, cost_pool, allocated_amount, unallocated_reason"
@@ -151,7 +143,7 @@ def customer_costs_reconcile_to_allocations(
     """In the refreshed months each customer month is one row whose activity columns add up to
     activity_cost and whose freight and cost_to_serve add up; per month the customers' activity
     cost equals the cost allocated to customers in marts.fct_cost_allocations."""
-    window = _checked_window(context)
+    window = checked_month_window(context)
     predicate = window.predicate("cost_month")
     return violation_counts_result(
         duckdb,

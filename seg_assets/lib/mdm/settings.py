@@ -6,8 +6,8 @@ from typing import Any
 
 import yaml
 
+from seg_assets.lib.config_reader import ConfigReader
 from seg_assets.lib.errors import SegAssetsError
-from seg_assets.lib.identifiers import checked_identifier
 from seg_assets.lib.project import config_dir
 
 STANDARDIZERS = ("company_name", "street", "text", "code", "tax_id", "digits", "lower", "id_number")
@@ -116,37 +116,11 @@ def default_mdm_settings_path() -> Path:
     return config_dir() / "mdm.yaml"
 
 
-class _Reader:
+class _Reader(ConfigReader):
     """Reads one document, naming the file and the entry in every error."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def fail(self, where: str, message: str) -> MdmConfigError:
-        return MdmConfigError(f"{self.path}: {where}: {message}")
-
-    def probability(self, value: Any, where: str) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
-            raise self.fail(where, f"{value!r} must be a number strictly between 0 and 1")
-        return float(value)
-
-    def number(self, value: Any, where: str) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(where, f"{value!r} is not a number")
-        return float(value)
-
-    def positive_int(self, value: Any, where: str) -> int:
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 1:
-            raise self.fail(where, f"{value!r} must be a positive whole number")
-        if value != int(value):
-            raise self.fail(where, f"{value!r} must be a whole number")
-        return int(value)
-
-    def identifier(self, value: Any, where: str) -> str:
-        try:
-            return checked_identifier(str(value), where)
-        except SegAssetsError as error:
-            raise self.fail(where, str(error)) from None
+        super().__init__(path, MdmConfigError)
 
     def known_field(self, value: Any, fields: tuple[str, ...], where: str) -> str:
         if value not in fields:

@@ -23,7 +23,7 @@ import polars as pl
 from sklearn.cluster import HDBSCAN, AgglomerativeClustering, KMeans
 from sklearn.metrics import davies_bouldin_score, silhouette_score
 
-from seg_assets.lib.segmentation.geometry import NOISE_LABEL, segment_centroids
+from seg_assets.lib.segmentation.geometry import NOISE_LABEL, assign_nearest, segment_centroids
 
 Algorithm = Literal["kmeans", "ward", "hdbscan"]
 ALGORITHMS: tuple[Algorithm, ...] = ("kmeans", "ward", "hdbscan")
@@ -153,6 +153,7 @@ def fit_labels(
     parameter: int,
     random_state: int = 0,
     n_init: int = 10,
+    max_fit_rows: int | None = None,
 ) -> np.ndarray:
     """Fit one clustering and return canonical labels.
 
@@ -167,6 +168,9 @@ def fit_labels(
         Seed of k-means initialisation (Ward and HDBSCAN are deterministic).
     n_init : int
         k-means restarts; the run with the lowest inertia is kept.
+    max_fit_rows : int, optional
+        Ward and HDBSCAN are fitted on a seeded sample of this many rows when there are more
+        (Ward needs memory quadratic in rows); the other rows join their nearest segment.
 
     Returns
     -------
@@ -174,6 +178,16 @@ def fit_labels(
         See :func:`canonical_labels`.
     """
     features = np.asarray(features, dtype=float)
+    if algorithm != "kmeans" and max_fit_rows is not None and len(features) > max_fit_rows:
+        rng = np.random.default_rng(random_state)
+        sample = np.sort(rng.choice(len(features), size=max_fit_rows, replace=False))
+        sample_labels = fit_labels(features[sample], algorithm, parameter, random_state, n_init)
+        ids, centroids = segment_centroids(features[sample], sample_labels)
+        if not len(ids):
+            return np.full(len(features), NOISE_LABEL)
+        labels = assign_nearest(features, centroids, ids)
+        labels[sample] = sample_labels
+        return canonical_labels(labels)
     if algorithm == "kmeans":
         model = KMeans(n_clusters=parameter, n_init=n_init, random_state=random_state)
     elif algorithm == "ward":
@@ -314,6 +328,7 @@ def select_model(
     silhouette_tolerance: float = 0.01,
     random_state: int = 0,
     n_init: int = 10,
+    max_fit_rows: int | None = None,
 ) -> ModelSelection:
     """Fit every candidate, score it and choose one by the rule in the module docstring.
 
@@ -343,6 +358,8 @@ def select_model(
         Seed for k-means and the silhouette sample.
     n_init : int
         k-means restarts.
+    max_fit_rows : int, optional
+        Sample size for Ward and HDBSCAN fits, see :func:`fit_labels`.
 
     Returns
     -------
@@ -369,7 +386,7 @@ def select_model(
             features,
             algorithm,
             parameter,
-            fit_labels(features, algorithm, parameter, random_state, n_init),
+            fit_labels(features, algorithm, parameter, random_state, n_init, max_fit_rows),
             sample,
             volume,
             min_segments,

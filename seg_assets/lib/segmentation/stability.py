@@ -66,6 +66,7 @@ def bootstrap_stability(
     n_resamples: int = 20,
     random_state: int = 0,
     n_init: int = 10,
+    max_fit_rows: int | None = None,
 ) -> BootstrapStability:
     """Refit on rows drawn with replacement; compare with the full-data labels.
 
@@ -87,6 +88,8 @@ def bootstrap_stability(
         Seed of the resampling; resample ``b`` fits k-means with seed ``random_state + b``.
     n_init : int
         k-means restarts.
+    max_fit_rows : int, optional
+        Sample size for Ward and HDBSCAN fits (see ``selection.fit_labels``).
 
     Returns
     -------
@@ -99,7 +102,9 @@ def bootstrap_stability(
     scores = np.empty(n_resamples)
     for b in range(n_resamples):
         drawn = rng.integers(0, n_rows, size=n_rows)
-        labels = fit_labels(features[drawn], algorithm, parameter, random_state + b, n_init)
+        labels = fit_labels(
+            features[drawn], algorithm, parameter, random_state + b, n_init, max_fit_rows
+        )
         distinct, first = np.unique(drawn, return_index=True)
         scores[b] = adjusted_rand_score(reference_labels[distinct], labels[first])
     return BootstrapStability(scores=scores)
@@ -112,6 +117,7 @@ def holdout_stability(
     holdout_share: float = 0.3,
     random_state: int = 0,
     n_init: int = 10,
+    max_fit_rows: int | None = None,
 ) -> HoldoutStability:
     """Fit on a random share, assign the rest by nearest centroid, compare with a joint fit.
 
@@ -128,6 +134,8 @@ def holdout_stability(
         Seed of the split and of k-means.
     n_init : int
         k-means restarts.
+    max_fit_rows : int, optional
+        Sample size for Ward and HDBSCAN fits (see ``selection.fit_labels``).
 
     Returns
     -------
@@ -138,10 +146,12 @@ def holdout_stability(
     order = rng.permutation(len(features))
     n_holdout = max(1, round(holdout_share * len(features)))
     holdout, train = np.sort(order[:n_holdout]), np.sort(order[n_holdout:])
-    train_labels = fit_labels(features[train], algorithm, parameter, random_state, n_init)
+    train_labels = fit_labels(
+        features[train], algorithm, parameter, random_state, n_init, max_fit_rows
+    )
     ids, centroids = segment_centroids(features[train], train_labels)
     predicted = assign_nearest(features[holdout], centroids, ids)
-    joint = fit_labels(features, algorithm, parameter, random_state, n_init)
+    joint = fit_labels(features, algorithm, parameter, random_state, n_init, max_fit_rows)
     return HoldoutStability(
         ari=float(adjusted_rand_score(joint[holdout], predicted)),
         train_rows=train,
@@ -157,6 +167,7 @@ def perturbation_sensitivity(
     noise_fraction: float = 0.1,
     random_state: int = 0,
     n_init: int = 10,
+    max_fit_rows: int | None = None,
 ) -> np.ndarray:
     """ARI against the reference after adding noise to one feature at a time.
 
@@ -179,6 +190,8 @@ def perturbation_sensitivity(
         Seed of the noise and of k-means.
     n_init : int
         k-means restarts.
+    max_fit_rows : int, optional
+        Sample size for Ward and HDBSCAN fits (see ``selection.fit_labels``).
 
     Returns
     -------
@@ -192,6 +205,6 @@ def perturbation_sensitivity(
     for j in range(features.shape[1]):
         perturbed = features.copy()
         perturbed[:, j] += rng.normal(0.0, noise_fraction * spread[j], size=len(features))
-        labels = fit_labels(perturbed, algorithm, parameter, random_state, n_init)
+        labels = fit_labels(perturbed, algorithm, parameter, random_state, n_init, max_fit_rows)
         scores[j] = adjusted_rand_score(reference_labels, labels)
     return scores

@@ -1,0 +1,141 @@
+"""Customer segmentation assets: one step trains or scores each month and publishes its tables.
+
+The step is thin: `seg_assets.lib.segmentation.monthly` plans each month (train, score with
+the latest model, roll back to a pinned version, or skip), and every table of a month is
+published in one transaction. Months run in calendar order, so each model is aligned with the
+one before it.
+"""
+
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from seg_assets.defs.partitions import month_window, monthly_partitions
+from seg_assets.defs.resources import GroundTruth
+from seg_assets.defs.segmentation.metadata import assignments_metadata, registry_metadata
+from seg_assets.lib.segmentation.monthly import MonthOutcome, segment_month
+from seg_assets.lib.segmentation.settings import load_segmentation_settings
+
+GROUP = "segmentation"
+MODEL_REGISTRY = dg.AssetKey([GROUP, "model_registry"])
+CUSTOMER_SEGMENTS = dg.AssetKey([GROUP, "customer_segments"])
+EXPLANATIONS = dg.AssetKey([GROUP, "customer_segment_explanations"])
+SEGMENT_RULES = dg.AssetKey([GROUP, "segment_rules"])
+EXCLUDED = dg.AssetKey([GROUP, "excluded_customers"])
+FEATURES = dg.AssetKey(["marts", "fct_customer_features"])
+CROSSWALK = dg.AssetKey(["mdm", "crosswalk"])
+KINDS = {"python", "scikit-learn", "duckdb"}
+
+
+class SegmentationRunConfig(dg.Config):
+    """Run options for the segmentation step (set in the launchpad, or by a sensor)."""
+
+    model_version: str = ""
+    """Roll back: publish this registered model version's assignments for the run's months
+    instead of training (empty: train or score as planned)."""
+
+    retrain: bool = False
+    """Train a new model for every month of the run, even between retraining months."""
+
+
+def _months(start: date, end: date) -> list[date]:
+    months, month = [], start
+    while month < end:
+        months.append(month)
+        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return months
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            MODEL_REGISTRY,
+            deps=[FEATURES, CROSSWALK],
+            description=(
+                "segmentation.model_registry: one row per trained model version (algorithm,"
+                " parameters, features, weights, scaler, data and settings fingerprints,"
+                " metrics, the selection's reasons, the fitted model as JSON, created at), with"
+                " model_candidates (every candidate clustering's metrics), model_stability"
+                " (bootstrap, holdout, feature-perturbation and previous-model agreement) and"
+                " segment_definitions (ids kept, new and retired by the alignment)."
+            ),
+            kinds=KINDS,
+        ),
+        dg.AssetSpec(
+            CUSTOMER_SEGMENTS,
+            deps=[FEATURES],
+            description=(
+                "segmentation.customer_segments: each customer's segment per as-of month, the"
+                " model version that placed it, the runner-up segment, the confidence margin"
+                " (d2 - d1) / (d2 + d1) and a borderline flag for review; publications logs"
+                " which version each month published and why."
+            ),
+            kinds=KINDS,
+        ),
+        dg.AssetSpec(
+            EXPLANATIONS,
+            deps=[FEATURES],
+            description=(
+                "segmentation.customer_segment_explanations: per customer and month, the"
+                " features that put it in its segment rather than the runner-up: the exact"
+                " per-feature split of the squared-distance difference (they sum to it)."
+            ),
+            kinds=KINDS,
+        ),
+        dg.AssetSpec(
+            SEGMENT_RULES,
+            deps=[FEATURES],
+            description=(
+                "segmentation.segment_rules: readable rules per model version, the leaves of a"
+                " shallow decision tree fitted to the assignments (raw feature units), with"
+                " support, precision and the tree's fidelity in the registry metrics."
+            ),
+            kinds=KINDS,
+        ),
+        dg.AssetSpec(
+            EXCLUDED,
+            deps=[FEATURES],
+            description=(
+                "segmentation.excluded_customers: customers left out of a month's segmentation"
+                " as data errors, with the feature, its value and the broken rule."
+            ),
+            kinds=KINDS,
+        ),
+    ],
+    group_name=GROUP,
+    partitions_def=monthly_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+)
+def segment_customers(
+    context: dg.AssetExecutionContext,
+    config: SegmentationRunConfig,
+    duckdb: DuckDBResource,
+    ground_truth: GroundTruth,
+):
+    """Train, score or roll back each month of the run, in calendar order (see
+    ``config/segmentation.yaml`` for the cadence, features and constraints)."""
+    settings = load_segmentation_settings()
+    window = month_window(context)
+    outcomes: list[MonthOutcome] = []
+    with duckdb.get_connection() as con:
+        for month in _months(window.start, window.end):
+            outcome = segment_month(
+                con,
+                month,
+                settings,
+                context.run_id,
+                pinned_version=config.model_version or None,
+                retrain=config.retrain,
+                truth_dir=Path(ground_truth.path),
+            )
+            context.log.info(f"{month}: {outcome.mode} ({outcome.reason})")
+            outcomes.append(outcome)
+    yield dg.MaterializeResult(asset_key=MODEL_REGISTRY, metadata=registry_metadata(outcomes))
+    yield dg.MaterializeResult(asset_key=CUSTOMER_SEGMENTS, metadata=assignments_metadata(outcomes))
+    for key in (EXPLANATIONS, SEGMENT_RULES, EXCLUDED):
+        yield dg.MaterializeResult(asset_key=key)
+
+
+defs = dg.Definitions(assets=[segment_customers])

@@ -1,0 +1,79 @@
+"""Typed reads from a YAML configuration document, every error naming the file and the entry."""
+
+from pathlib import Path
+from typing import Any
+
+from seg_assets.lib.errors import SegAssetsError
+from seg_assets.lib.identifiers import checked_identifier
+
+
+class ConfigReader:
+    """Validating reads of one configuration file; errors are ``error_type``.
+
+    Parameters
+    ----------
+    path
+        The file read, named in every error.
+    error_type
+        The error raised (a subclass of ``SegAssetsError`` naming the configuration).
+    """
+
+    def __init__(self, path: Path, error_type: type[SegAssetsError]) -> None:
+        self.path = path
+        self.error_type = error_type
+
+    def fail(self, where: str, message: str) -> SegAssetsError:
+        """The error to raise for entry ``where``."""
+        return self.error_type(f"{self.path}: {where}: {message}")
+
+    def probability(self, value: Any, where: str) -> float:
+        """A number strictly between 0 and 1."""
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+            raise self.fail(where, f"{value!r} must be a number strictly between 0 and 1")
+        return float(value)
+
+    def number(self, value: Any, where: str) -> float:
+        """Any number (booleans are refused: YAML reads ``yes`` as True)."""
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(where, f"{value!r} is not a number")
+        return float(value)
+
+    def optional_number(self, value: Any, where: str) -> float | None:
+        """A number, or None when the entry is null."""
+        return None if value is None else self.number(value, where)
+
+    def non_negative(self, value: Any, where: str) -> float:
+        """A number >= 0."""
+        number = self.number(value, where)
+        if number < 0:
+            raise self.fail(where, f"{value!r} must be >= 0")
+        return number
+
+    def positive_int(self, value: Any, where: str) -> int:
+        """A whole number >= 1."""
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 1:
+            raise self.fail(where, f"{value!r} must be a positive whole number")
+        if value != int(value):
+            raise self.fail(where, f"{value!r} must be a whole number")
+        return int(value)
+
+    def identifier(self, value: Any, where: str) -> str:
+        """A SQL identifier (letters, digits, underscores), safe to quote into SQL."""
+        try:
+            return checked_identifier(str(value), where)
+        except SegAssetsError as error:
+            raise self.fail(where, str(error)) from None
+
+    def choice(self, value: Any, choices: tuple[str, ...], where: str) -> str:
+        """One of ``choices``."""
+        if value not in choices:
+            raise self.fail(where, f"{value!r} is not one of {', '.join(choices)}")
+        return str(value)
+
+    def mapping(self, value: Any, where: str) -> dict[str, Any]:
+        """A mapping (an absent entry reads as empty)."""
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise self.fail(where, f"expected a mapping of settings, got {value!r}")
+        return value

@@ -1,0 +1,249 @@
+"""Segment one as-of month: train, score with the latest model, or publish a pinned version.
+
+The plan for a month:
+
+- **skipped** when the feature window behind it is shorter than ``min_history_months`` (or it
+  has no customers): its segmentation rows are cleared;
+- **rollback** when a model version is pinned: that registered model scores the month, so
+  its assignments are published again;
+- **trained** on the first segmentable month, every ``retrain_every_months`` months after it,
+  when asked to retrain, or when no earlier model exists;
+- **scored** otherwise, by the latest model trained before the month.
+
+Everything a month publishes is written in one transaction.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import polars as pl
+from sklearn.metrics import adjusted_rand_score
+
+from seg_assets.lib.segmentation.evaluation import archetype_recovery, planted_archetypes
+from seg_assets.lib.segmentation.model import Scored, SegmentationModel
+from seg_assets.lib.segmentation.registry import (
+    ensure_tables,
+    latest_model_before,
+    next_segment_id,
+    publish_model,
+    publish_month,
+    registered_model,
+)
+from seg_assets.lib.segmentation.settings import SegmentationSettings
+from seg_assets.lib.segmentation.training import (
+    TrainingResult,
+    canonical_frame,
+    train_segmentation,
+    volume_of,
+)
+from seg_assets.lib.warehouse import transaction
+
+
+@dataclass(frozen=True)
+class MonthOutcome:
+    """What was published for one month, and why.
+
+    Attributes
+    ----------
+    month : date
+    mode : str
+        ``trained``, ``scored``, ``rollback`` or ``skipped``.
+    version : str or None
+        Model version published (None when skipped).
+    reason : str
+        The plan in words.
+    training : TrainingResult or None
+        Present when a model was trained.
+    scored : Scored or None
+        The month's assignments (None when skipped).
+    metrics : dict
+        Period-over-period stability and, with planted truth, archetype recovery.
+    """
+
+    month: date
+    mode: str
+    version: str | None
+    reason: str
+    training: TrainingResult | None = None
+    scored: Scored | None = None
+    metrics: dict[str, float | int] = field(default_factory=dict)
+
+
+def month_features(con: duckdb.DuckDBPyConnection, month: date) -> pl.DataFrame:
+    """The feature mart's rows at ``month``."""
+    return con.sql(
+        "select * from marts.fct_customer_features where as_of_month = ? order by customer_key",
+        params=[month],
+    ).pl()
+
+
+def first_segmentable_month(
+    con: duckdb.DuckDBPyConnection, settings: SegmentationSettings
+) -> date | None:
+    """The first as-of month whose feature window covers ``min_history_months``."""
+    [(first,)] = con.execute(
+        "select min(as_of_month) from marts.fct_customer_features where months_in_window >= ?",
+        [settings.min_history_months],
+    ).fetchall()
+    return first
+
+
+def _months_between(start: date, end: date) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month
+
+
+def _previous_month(month: date) -> date:
+    return (month - timedelta(days=1)).replace(day=1)
+
+
+def period_over_period(
+    con: duckdb.DuckDBPyConnection, month: date, assignments: pl.DataFrame
+) -> dict[str, float | int]:
+    """ARI and the share keeping their segment id against the previous month's publication.
+
+    Over customers clustered (not strategic) in both months; empty when the previous month
+    has no publication.
+    """
+    before = con.sql(
+        "select customer_key, segment_id as segment_before from segmentation.customer_segments"
+        " where as_of_month = ? and segment_kind = 'cluster'",
+        params=[_previous_month(month)],
+    ).pl()
+    joined = assignments.filter(pl.col("segment_kind") == "cluster").join(before, on="customer_key")
+    if joined.is_empty():
+        return {}
+    now = joined.get_column("segment_id").to_numpy()
+    then = joined.get_column("segment_before").to_numpy()
+    return {
+        "period_over_period_ari": float(adjusted_rand_score(then, now)),
+        "period_over_period_kept_share": float(np.mean(then == now)),
+        "period_over_period_customers": joined.height,
+    }
+
+
+def _plan(
+    con: duckdb.DuckDBPyConnection,
+    month: date,
+    settings: SegmentationSettings,
+    frame: pl.DataFrame,
+    retrain: bool,
+) -> tuple[str, str]:
+    if frame.is_empty():
+        return "skipped", "no customer has features at this month"
+    window = int(frame.get_column("months_in_window").max())
+    if window < settings.min_history_months:
+        return "skipped", (
+            f"the feature window covers {window} months, fewer than min_history_months "
+            f"{settings.min_history_months}"
+        )
+    previous = latest_model_before(con, month)
+    if previous is None:
+        return "trained", "no model was trained before this month"
+    if retrain:
+        return "trained", "a retrain was asked for"
+    first = first_segmentable_month(con, settings) or month
+    since = _months_between(first, month)
+    if since % settings.retrain_every_months == 0:
+        return "trained", (
+            f"{since} months after the first segmented month {first}, a multiple of "
+            f"retrain_every_months {settings.retrain_every_months}"
+        )
+    return "scored", f"scored with {previous.version}, trained on {previous.as_of_month}"
+
+
+def segment_month(
+    con: duckdb.DuckDBPyConnection,
+    month: date,
+    settings: SegmentationSettings,
+    run_id: str,
+    pinned_version: str | None = None,
+    retrain: bool = False,
+    truth_dir: Path | None = None,
+) -> MonthOutcome:
+    """Plan, compute and publish one month's segmentation (see the module docstring)."""
+    ensure_tables(con)
+    raw = month_features(con, month)
+    if pinned_version:
+        mode, reason = "rollback", f"model version {pinned_version} pinned by the run"
+    else:
+        mode, reason = _plan(con, month, settings, raw, retrain)
+    if mode == "skipped":
+        with transaction(con):
+            for table in (
+                "customer_segments",
+                "customer_segment_explanations",
+                "excluded_customers",
+            ):
+                con.execute(f"delete from segmentation.{table} where as_of_month = ?", [month])
+        return MonthOutcome(month, mode, None, reason)
+    training = None
+    pinned = registered_model(con, pinned_version) if pinned_version else None
+    columns = settings.source_columns() + (() if pinned is None else pinned.model.source_columns)
+    frame = canonical_frame(raw, tuple(dict.fromkeys(columns)))
+    if mode == "trained":
+        previous = latest_model_before(con, month)
+        training = train_segmentation(
+            frame,
+            settings,
+            month,
+            None if previous is None else previous.model,
+            next_segment_id(con, month),
+        )
+        model, scored = training.model, training.scored
+    else:
+        registered = pinned or latest_model_before(con, month)
+        assert registered is not None  # the plan scores only when an earlier model exists
+        model = registered.model
+        scored = model.score(frame)
+    assignments = _with_volume(scored.assignments, frame, settings)
+    metrics = period_over_period(con, month, assignments)
+    if training is not None and truth_dir is not None:
+        truth = planted_archetypes(con, truth_dir)
+        if truth is not None:
+            metrics |= archetype_recovery(
+                assignments,
+                scored.prepared,
+                frame.get_column("customer_key").gather(scored.clustered),
+                truth,
+                settings.seed,
+            )
+    with transaction(con):
+        if training is not None:
+            previous_version = None
+            previous = latest_model_before(con, month)
+            if previous is not None:
+                previous_version = previous.version
+            publish_model(con, training, settings, month, previous_version, metrics)
+        publish_month(
+            con,
+            month,
+            model.version,
+            assignments,
+            scored.explanations,
+            scored.excluded,
+            mode,
+            run_id,
+        )
+    return MonthOutcome(month, mode, model.version, reason, training, scored, metrics)
+
+
+def _with_volume(
+    assignments: pl.DataFrame, frame: pl.DataFrame, settings: SegmentationSettings
+) -> pl.DataFrame:
+    volume = frame.select(
+        "customer_key", pl.Series("volume", volume_of(frame, settings.volume_measure))
+    )
+    return assignments.join(volume, on="customer_key", how="left")
+
+
+def rescore_mismatches(
+    model: SegmentationModel, frame: pl.DataFrame, published: pl.DataFrame
+) -> int:
+    """Customers whose published segment differs from the persisted model's score of
+    ``frame`` (0 when every assignment reproduces)."""
+    scored = model.score(frame).assignments.select("customer_key", "segment_id")
+    joined = published.join(scored, on="customer_key", how="full", suffix="_rescored")
+    return joined.filter(pl.col("segment_id").ne_missing(pl.col("segment_id_rescored"))).height
