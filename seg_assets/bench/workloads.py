@@ -146,6 +146,7 @@ def bare_steps(landing: Path) -> "list[WarehouseStep]":
     from seg_assets.lib.bare_duckdb import (
         master_data_steps,
         model_step,
+        segmentation_step,
         settings_steps,
         source_step,
     )
@@ -153,6 +154,7 @@ def bare_steps(landing: Path) -> "list[WarehouseStep]":
     from seg_assets.lib.mdm.settings import load_mdm_settings
     from seg_assets.lib.pipeline_settings import load_pipeline_settings
     from seg_assets.lib.project import config_dir, sql_dir
+    from seg_assets.lib.segmentation.settings import load_segmentation_settings
     from seg_assets.lib.source_contracts import load_source_contracts
     from seg_assets.lib.sql_models import discover_models
 
@@ -170,6 +172,7 @@ def bare_steps(landing: Path) -> "list[WarehouseStep]":
             load_mdm_settings(), load_pipeline_settings().duckdb_config, overrides=()
         ),
         *(model_step(model, start, end) for model in discover_models(sql_dir())),
+        segmentation_step(load_segmentation_settings(), start, end),
     ]
 
 

@@ -37,7 +37,12 @@ from seg_assets.lib.mdm.resolution import (
     publish_hierarchy,
 )
 from seg_assets.lib.mdm.settings import MdmSettings
+from seg_assets.lib.model_runner import month_starts
 from seg_assets.lib.raw_loading import RAW_SCHEMA
+from seg_assets.lib.segmentation.monthly import segment_month
+from seg_assets.lib.segmentation.registry import SCHEMA as SEGMENTATION_SCHEMA
+from seg_assets.lib.segmentation.registry import TABLES as SEGMENTATION_TABLES
+from seg_assets.lib.segmentation.settings import SegmentationSettings
 from seg_assets.lib.source_contracts import SourceContract
 from seg_assets.lib.sql_models import QUARANTINE_RULE_COLUMN, SqlModel
 from seg_assets.lib.warehouse import ensure_schema, qualified_table, replace_tables
@@ -173,6 +178,23 @@ def master_data_steps(
             _mdm(SOURCE_RECORDS, MATCH_PAIRS, CROSSWALK, HIERARCHY),
             partial(_record_steward_audit, overrides=overrides, settings=settings),
         ),
+    )
+
+
+def _segment_months(
+    con: duckdb.DuckDBPyConnection, settings: SegmentationSettings, start: date, end: date
+) -> None:
+    for month in month_starts(start, end):
+        segment_month(con, month, settings, BARE_RUN_ID)
+
+
+def segmentation_step(settings: SegmentationSettings, start: date, end: date) -> WarehouseStep:
+    """The segmentation of every month in ``[start, end)``, as the Dagster step runs it."""
+    return WarehouseStep(
+        "segment_customers",
+        tuple(f"{SEGMENTATION_SCHEMA}.{table}" for table in SEGMENTATION_TABLES),
+        ("marts.fct_customer_features", f"{MDM_SCHEMA}.{CROSSWALK}"),
+        partial(_segment_months, settings=settings, start=start, end=end),
     )
 
 

@@ -53,6 +53,15 @@ class MonthWindow:
         return MonthWindow(start=previous, end=self.start)
 
 
+def month_starts(start: date, end: date) -> list[date]:
+    """First days of the months in ``[start, end)``, in calendar order."""
+    months, month = [], start.replace(day=1)
+    while month < end:
+        months.append(month)
+        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return months
+
+
 @dataclass(frozen=True)
 class ModelRunResult:
     """Rows the run wrote to the model's table and to its quarantine."""

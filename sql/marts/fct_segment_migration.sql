@@ -1,49 +1,49 @@
 -- Migration matrix of customers between segmentation model versions: for every ordered pair of
--- distinct model versions in segmentation.customer_segments (both directions), how many
--- customers moved from each segment under from_version to each segment under to_version. A
--- version's assignments are its snapshot: its rows at the latest as-of month it was published
--- for (from_as_of_month, to_as_of_month). Customers only in the to_version snapshot count under
--- from_segment_name 'new customer' (from_segment_id null); customers only in the from_version
--- snapshot count under to_segment_name 'no longer segmented' (to_segment_id null). Only
--- combinations with customers have a row. Rebuilt whole on each run.
+-- distinct trained model versions (both directions), how many customers moved from each
+-- segment under from_version to each segment under to_version. A version's assignments are
+-- those it made of its own training month (segmentation.model_assignments, kept per version so
+-- a later rollback or rerun of that month cannot overwrite them); from_as_of_month and
+-- to_as_of_month are the training months (segmentation.model_registry). Customers only under
+-- to_version count under from_segment_name 'new customer' (from_segment_id null); customers
+-- only under from_version count under to_segment_name 'no longer segmented' (to_segment_id
+-- null). Only combinations with customers have a row. Rebuilt whole on each run.
 -- @column from_version: Model version the customers migrate from.
 -- @column to_version: Model version the customers migrate to.
--- @column from_as_of_month: As-of month of the from_version snapshot (its latest published
---     month).
--- @column to_as_of_month: As-of month of the to_version snapshot (its latest published month).
+-- @column from_as_of_month: Month from_version was trained on (its assignments' month).
+-- @column to_as_of_month: Month to_version was trained on.
 -- @column from_segment_id: Segment under from_version; null for new customers.
 -- @column from_segment_name: Segment name under from_version; 'new customer' for customers
---     absent from the from_version snapshot.
+--     absent from from_version's assignments.
 -- @column to_segment_id: Segment under to_version; null for customers no longer segmented.
 -- @column to_segment_name: Segment name under to_version; 'no longer segmented' for customers
---     absent from the to_version snapshot.
+--     absent from to_version's assignments.
 -- @column customers: Customers making this move (count).
--- @column share_of_from_segment: customers / customers of from_segment_id in the from_version
---     snapshot, a fraction; null for new customers.
+-- @column share_of_from_segment: customers / customers of from_segment_id under from_version,
+--     a fraction; null for new customers.
 with
 
-customer_segments as (
-    select * from segmentation.customer_segments
+model_assignments as (
+    select * from segmentation.model_assignments
+),
+
+model_registry as (
+    select * from segmentation.model_registry
 ),
 
 version_snapshots as (
     select
         model_version,
-        max(as_of_month) as snapshot_month,
-    from customer_segments
-    group by model_version
+        as_of_month as snapshot_month,
+    from model_registry
 ),
 
 snapshot_assignments as (
     select
-        customer_segments.model_version,
-        customer_segments.customer_key,
-        customer_segments.segment_id,
-        customer_segments.segment_name,
-    from customer_segments
-    inner join version_snapshots
-        on customer_segments.model_version = version_snapshots.model_version
-        and customer_segments.as_of_month = version_snapshots.snapshot_month
+        model_version,
+        customer_key,
+        segment_id,
+        segment_name,
+    from model_assignments
 ),
 
 version_pairs as (

@@ -55,7 +55,7 @@ def test_lineage_runs_from_each_raw_file_to_the_customer_month_mart():
 
 def test_every_asset_has_a_description_group_and_kind():
     specs = list(defs.resolve_all_asset_specs())
-    assert len(specs) == 62
+    assert len(specs) == 72
     groups = {spec.group_name for spec in specs}
     assert groups == {
         "sources",
@@ -64,6 +64,7 @@ def test_every_asset_has_a_description_group_and_kind():
         "mdm",
         "intermediate",
         "marts",
+        "segmentation",
         "quality",
         "serving",
     }
@@ -94,6 +95,14 @@ def test_only_month_facts_are_partitioned():
         "marts/fct_customer_tiers",
         "marts/fct_group_profitability_months",
         "marts/fct_order_lines",
+        "marts/fct_segment_profiles",
+        "marts/fct_tier_segment_crosstab",
+        "segmentation/customer_segment_explanations",
+        "segmentation/customer_segments",
+        "segmentation/excluded_customers",
+        "segmentation/model_assignments",
+        "segmentation/model_registry",
+        "segmentation/segment_rules",
     }
 
 

@@ -32,8 +32,9 @@ def test_every_asset_materializes_and_no_blocking_check_fails(generated):
     materialized = {event.asset_key for event in result.get_asset_materialization_events()}
     assert materialized == {spec.key for spec in defs.resolve_all_asset_specs()}
     evaluations = result.get_asset_check_evaluations()
-    # raw and staging conservation, 14 suites, 9 master-data and 4 cost-to-serve checks
-    assert len(evaluations) == 13 + 13 + 14 + 9 + 4
+    # raw and staging conservation, 14 suites, 11 master-data (golden-customer checks on
+    # segments and their history included), 4 cost-to-serve and 3 segmentation checks
+    assert len(evaluations) == 13 + 13 + 14 + 11 + 4 + 3
     # Planted suspect values fail warnings (see below), which block nothing.
     blocking = [e.asset_key for e in evaluations if not e.passed and e.severity.value == "ERROR"]
     assert blocking == []

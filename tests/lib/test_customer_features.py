@@ -60,16 +60,28 @@ COST_TO_SERVE = [
     ("delta", 1, 9),
 ]
 # (customer, month, shipments, distance km, returned units, credit, paid amount,
-#  paid amount x days, invoiced amount, receivables at the month's end)
+#  paid amount x days, paid amount x days after the due date, invoiced amount, receivables at
+#  the month's end)
 SERVICE_MONTHS = [
-    ("alpha", 1, 10, 10_000, 100, 1000, 1000, 1000, 1000, 0),
-    ("alpha", 2, 2, 200, 0, 0, 100, 3000, 100, 0),  # 100 paid after 30 days
-    ("alpha", 3, 3, 450, 11, 50, 0, 0, 0, 0),
-    ("alpha", 4, 1, 100, 0, 0, 300, 3000, 400, 120),  # 300 paid after 10 days
-    ("gamma", 2, 1, 80, 0, 0, 20, 900, 20, 0),  # 20 paid after 45 days
-    ("gamma", 3, 0, 0, 3, 30, 0, 0, 0, 0),
-    ("delta", 4, 0, 0, 1, 10, 0, 0, 0, 0),  # a late return does not make delta active
+    ("alpha", 1, 10, 10_000, 100, 1000, 1000, 1000, 500, 1000, 0),
+    ("alpha", 2, 2, 200, 0, 0, 100, 3000, 1600, 100, 0),  # 100 paid after 30 days, 16 late
+    ("alpha", 3, 3, 450, 11, 50, 0, 0, 0, 0, 0),
+    ("alpha", 4, 1, 100, 0, 0, 300, 3000, -6000, 400, 120),  # 300 paid after 10, 20 early
+    ("gamma", 2, 1, 80, 0, 0, 20, 900, 300, 20, 0),  # 20 paid after 45 days, 15 late
+    ("gamma", 3, 0, 0, 3, 30, 0, 0, 0, 0, 0),
+    ("delta", 4, 0, 0, 1, 10, 0, 0, 0, 0, 0),  # a late return does not make delta active
 ]
+# (customer, customer since): beta was won in March, within April's February-April window.
+GOLDEN_CUSTOMERS = [
+    ("alpha", date(2019, 5, 4)),
+    ("beta", date(2025, 3, 15)),
+    ("gamma", date(2025, 2, 10)),
+    ("delta", date(2024, 6, 1)),
+]
+# Returns of every customer at April over units shipped (alpha 11 of 55, beta none of 0,
+# gamma 3 of 2), the common rate behind returns_rate_smoothed (prior 50 units, marts.yaml).
+POPULATION_RETURNS_RATE = 14 / 57
+PRIOR_UNITS = 50
 # (shipment, order, ship month, origin warehouse, destination country); orders' ERP customers
 # are in ORDERS.
 SHIPMENTS = [
@@ -130,14 +142,19 @@ def write_inputs(con: duckdb.DuckDBPyConnection) -> None:
         "create or replace table intermediate.int_customer_service_months (customer_key varchar,"
         " activity_month date, shipments bigint, shipped_distance_km double,"
         " returned_units hugeint, credited_amount decimal(38, 2), paid_amount decimal(38, 2),"
-        " paid_amount_days decimal(38, 2), invoiced_amount decimal(38, 2),"
-        " receivables_at_month_end decimal(38, 2))"
+        " paid_amount_days decimal(38, 2), paid_amount_days_late decimal(38, 2),"
+        " invoiced_amount decimal(38, 2), receivables_at_month_end decimal(38, 2))"
     )
     con.executemany(
         "insert into intermediate.int_customer_service_months"
-        " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(c, month(m), *rest) for c, m, *rest in SERVICE_MONTHS],
     )
+    con.execute(
+        "create or replace table mdm.dim_customer_golden (customer_key varchar,"
+        " customer_since date)"
+    )
+    con.executemany("insert into mdm.dim_customer_golden values (?, ?)", GOLDEN_CUSTOMERS)
     con.execute(
         "create or replace table intermediate.int_shipments_freight_imputed (shipment_id varchar,"
         " order_id varchar, ship_month date, origin_warehouse_id varchar,"
@@ -202,14 +219,19 @@ EXPECTED_APRIL = {
         "returned_units": 11,
         "shipments": 6,  # 2 + 3 + 1
         "order_frequency": 2.0,  # 6 orders / 3 months
+        "active_months": 3,  # a customer since 2019: the whole window
+        "orders_per_active_month": 2.0,
         "avg_order_units": 10.0,  # 60 / 6
         "avg_order_lines": 1.5,  # 9 / 6
+        "avg_line_units": 60 / 9,
         "avg_order_value": 100.0,  # 600 / 6
         "gross_margin_pct": 0.34,  # (500 - 330) / 500
         "cost_to_serve_pct_revenue": 0.2,  # 100 / 500
         "net_margin_pct": 0.14,  # (500 - 330 - 100) / 500
         "returns_rate": 0.2,  # 11 / 55
+        "returns_rate_smoothed": (11 + PRIOR_UNITS * POPULATION_RETURNS_RATE) / (55 + PRIOR_UNITS),
         "days_to_pay": 15.0,  # (3000 + 3000) / (100 + 300)
+        "days_late": -11.0,  # (1600 - 6000) / (100 + 300)
         # Receivables at April's end 120 over the window's invoicing 100 + 0 + 400, times the
         # window's 89 days (February to April 2025).
         "dso": 120 / 500 * 89,
@@ -244,8 +266,11 @@ EXPECTED_APRIL = {
         "returned_units": 0,
         "shipments": 0,
         "order_frequency": 1 / 3,
+        "active_months": 2,  # won in March: March and April
+        "orders_per_active_month": 0.5,
         "avg_order_units": 4.0,
         "avg_order_lines": 1.0,
+        "avg_line_units": 4.0,
         "avg_order_value": 40.0,
         # Revenue 0: every share of revenue is null; nothing shipped: no returns rate and no
         # distance per shipment; no paid invoice: no days to pay.
@@ -253,7 +278,10 @@ EXPECTED_APRIL = {
         "cost_to_serve_pct_revenue": None,
         "net_margin_pct": None,
         "returns_rate": None,
+        # Nothing shipped: the common rate alone.
+        "returns_rate_smoothed": POPULATION_RETURNS_RATE,
         "days_to_pay": None,
+        "days_late": None,
         "dso": None,  # nothing invoiced in the window
         # No row in fct_customer_classes: classes and shares unknown.
         "fast_mover_share": None,
@@ -284,15 +312,20 @@ EXPECTED_APRIL = {
         "returned_units": 3,
         "shipments": 1,
         "order_frequency": 1 / 3,
+        "active_months": 3,  # since February 2025: the window's first month
+        "orders_per_active_month": 1 / 3,
         "avg_order_units": 2.0,
         "avg_order_lines": 1.0,
+        "avg_line_units": 2.0,
         "avg_order_value": 20.0,
         # Negative revenue: shares of it are null.
         "gross_margin_pct": None,
         "cost_to_serve_pct_revenue": None,
         "net_margin_pct": None,
         "returns_rate": 1.5,  # 3 / 2: returns of earlier shipments can come in the window
+        "returns_rate_smoothed": (3 + PRIOR_UNITS * POPULATION_RETURNS_RATE) / (2 + PRIOR_UNITS),
         "days_to_pay": 45.0,  # 900 / 20
+        "days_late": 15.0,  # 300 / 20
         "dso": 0.0,  # 20 invoiced in February, all paid by April's end
         "fast_mover_share": 0.25,
         "slow_mover_share": 0.5,

@@ -54,10 +54,13 @@ def con(tmp_path: Path):
         )
         con.execute(
             "create table staging.stg_finance__invoices as select * from (values"
-            " ('I1', 'SO1', date '2025-01-06', date '2025-02-05', false, 100.00::decimal(18, 2)),"
-            " ('I2', 'SO2', date '2025-01-21', date '2025-01-31', false, 300.00::decimal(18, 2)),"
-            " ('I3', 'SO3', date '2025-01-25', null, true, 50.00::decimal(18, 2)))"
-            " t(invoice_id, order_id, invoice_date, payment_date, is_open, amount)"
+            " ('I1', 'SO1', date '2025-01-06', date '2025-01-20', date '2025-02-05', false,"
+            "  100.00::decimal(18, 2)),"
+            " ('I2', 'SO2', date '2025-01-21', date '2025-02-20', date '2025-01-31', false,"
+            "  300.00::decimal(18, 2)),"
+            " ('I3', 'SO3', date '2025-01-25', date '2025-02-24', null, true,"
+            "  50.00::decimal(18, 2)))"
+            " t(invoice_id, order_id, invoice_date, due_date, payment_date, is_open, amount)"
         )
         yield con
 
@@ -73,20 +76,22 @@ def _rows(con, start, end):
 def test_activity_is_summed_per_golden_customer_and_month(con):
     rows = _rows(con, JAN, MAR)
     # erp:C1 in January: SH1 + SH2 (both ERP accounts); I1 paid after 30 days, I2 after 10:
-    # amount x days = 100 x 30 + 300 x 10 = 6,000 (20 days to pay, weighted by amount).
+    # amount x days = 100 x 30 + 300 x 10 = 6,000 (20 days to pay, weighted by amount);
+    # days late: I1 paid 16 days after its due date, I2 20 days before its due date:
+    # 100 x 16 + 300 x -20 = -4,400 (11 days early, weighted by amount).
     # erp:C1 in February: the return of OL2. erp:C2: SH3 in February, open invoice I3 in
     # January. SO9 has no golden customer, so SH9 is attributed to nobody.
     # Receivables at month end: I1 (paid 5 February) is open at the end of January only; I2
     # is paid within January; I3 is still open, at the end of January and of February.
     assert rows == [
         ("erp:C1", 2, 140.0, 60.0, 0, 0, Decimal("0.00"), 2, Decimal("400.00"), 2,
-         Decimal("400.00"), Decimal("6000.00"), Decimal("100.00")),
+         Decimal("400.00"), Decimal("6000.00"), Decimal("-4400.00"), Decimal("100.00")),
         ("erp:C1", 0, 0.0, 0.0, 1, 3, Decimal("30.00"), 0, Decimal("0.00"), 0,
-         Decimal("0.00"), Decimal("0.00"), Decimal("0.00")),
+         Decimal("0.00"), Decimal("0.00"), Decimal("0.00"), Decimal("0.00")),
         ("erp:C2", 0, 0.0, 0.0, 0, 0, Decimal("0.00"), 1, Decimal("50.00"), 0,
-         Decimal("0.00"), Decimal("0.00"), Decimal("50.00")),
+         Decimal("0.00"), Decimal("0.00"), Decimal("0.00"), Decimal("50.00")),
         ("erp:C2", 1, 5.0, 300.0, 0, 0, Decimal("0.00"), 0, Decimal("0.00"), 0,
-         Decimal("0.00"), Decimal("0.00"), Decimal("50.00")),
+         Decimal("0.00"), Decimal("0.00"), Decimal("0.00"), Decimal("50.00")),
     ]  # fmt: skip
 
 

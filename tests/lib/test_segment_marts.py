@@ -57,6 +57,27 @@ def _segments(con, rows):
     )
 
 
+def _trained(con, rows):
+    """Rows of (customer, training month, version, segment id, segment name, kind): each
+    version's assignments of its training month, and the version's registry row."""
+    con.execute(
+        "create table if not exists segmentation.model_assignments (model_version varchar,"
+        " customer_key varchar, segment_id integer, segment_name varchar, segment_kind varchar)"
+    )
+    con.execute(
+        "create table if not exists segmentation.model_registry (model_version varchar,"
+        " as_of_month date)"
+    )
+    con.executemany(
+        "insert into segmentation.model_assignments values (?, ?, ?, ?, ?)",
+        [(version, key, segment, name, kind) for key, _, version, segment, name, kind in rows],
+    )
+    con.executemany(
+        "insert into segmentation.model_registry values (?, ?)",
+        sorted({(version, month) for _, month, version, *_ in rows}),
+    )
+
+
 def _rows(con, sql):
     return con.execute(sql).fetchall()
 
@@ -85,7 +106,11 @@ def _assert_columns_are_described(con, model):
             },
         ),
         (HISTORY, None, {("segmentation", "customer_segments")}),
-        (MIGRATION, None, {("segmentation", "customer_segments")}),
+        (
+            MIGRATION,
+            None,
+            {("segmentation", "model_assignments"), ("segmentation", "model_registry")},
+        ),
     ],
 )
 def test_models_parse_with_their_partitioning_lineage_and_descriptions(
@@ -390,25 +415,25 @@ def test_history_has_one_row_per_unbroken_run_of_published_months(con):
 # --- fct_segment_migration --------------------------------------------------------------------
 
 
-def test_migration_between_the_latest_snapshots_of_two_versions(con):
-    _segments(
+def test_migration_between_the_training_assignments_of_two_versions(con):
+    _trained(
         con,
         [
-            # v1 published for January and February: its February rows are its assignments.
-            ("a", JAN, "v1", 2, "Bulk", "cluster"),
-            ("x", JAN, "v1", 1, "Steady", "cluster"),
+            # v1 trained on February, v2 on April: each version's own assignments.
             ("a", FEB, "v1", 1, "Steady", "cluster"),
             ("b", FEB, "v1", 1, "Steady", "cluster"),
             ("c", FEB, "v1", 2, "Bulk", "cluster"),
             ("d", FEB, "v1", 2, "Bulk", "cluster"),
-            # v2 published for March and April: its April rows are its assignments.
-            ("a", MAR, "v2", 3, "Growth", "cluster"),
-            ("f", MAR, "v2", 1, "Steady", "cluster"),
             ("a", APR, "v2", 1, "Steady", "cluster"),
             ("b", APR, "v2", 3, "Growth", "cluster"),
             ("c", APR, "v2", 3, "Growth", "cluster"),
             ("e", APR, "v2", 1, "Steady", "cluster"),
         ],
+    )
+    # Publications of other months (v1 scoring March, say) do not change a version's
+    # assignments.
+    _segments(
+        con, [("x", MAR, "v1", 1, "Steady", "cluster"), ("a", MAR, "v1", 2, "Bulk", "cluster")]
     )
     run_model(con, MIGRATION, "test", {}, None)
     rows = _rows(
@@ -446,7 +471,7 @@ def test_migration_between_the_latest_snapshots_of_two_versions(con):
 def test_migration_covers_every_pair_of_versions_with_shares_per_pair(con):
     # Steady's four v1 customers: three stay under v2 and one moves (3/4 and 1/4); all four
     # stay under v3 (4/4).
-    _segments(
+    _trained(
         con,
         [(key, JAN, "v1", 1, "Steady", "cluster") for key in "abcd"]
         + [(key, FEB, "v2", 1, "Steady", "cluster") for key in "abc"]

@@ -6,7 +6,6 @@ published in one transaction. Months run in calendar order, so each model is ali
 one before it.
 """
 
-from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -15,6 +14,7 @@ from dagster_duckdb import DuckDBResource
 from seg_assets.defs.partitions import month_window, monthly_partitions
 from seg_assets.defs.resources import GroundTruth
 from seg_assets.defs.segmentation.metadata import assignments_metadata, registry_metadata
+from seg_assets.lib.model_runner import month_starts
 from seg_assets.lib.segmentation.monthly import MonthOutcome, segment_month
 from seg_assets.lib.segmentation.settings import load_segmentation_settings
 
@@ -23,6 +23,7 @@ MODEL_REGISTRY = dg.AssetKey([GROUP, "model_registry"])
 CUSTOMER_SEGMENTS = dg.AssetKey([GROUP, "customer_segments"])
 EXPLANATIONS = dg.AssetKey([GROUP, "customer_segment_explanations"])
 SEGMENT_RULES = dg.AssetKey([GROUP, "segment_rules"])
+MODEL_ASSIGNMENTS = dg.AssetKey([GROUP, "model_assignments"])
 EXCLUDED = dg.AssetKey([GROUP, "excluded_customers"])
 FEATURES = dg.AssetKey(["marts", "fct_customer_features"])
 CROSSWALK = dg.AssetKey(["mdm", "crosswalk"])
@@ -40,14 +41,6 @@ class SegmentationRunConfig(dg.Config):
     """Train a new model for every month of the run, even between retraining months."""
 
 
-def _months(start: date, end: date) -> list[date]:
-    months, month = [], start
-    while month < end:
-        months.append(month)
-        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
-    return months
-
-
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
@@ -60,6 +53,16 @@ def _months(start: date, end: date) -> list[date]:
                 " model_candidates (every candidate clustering's metrics), model_stability"
                 " (bootstrap, holdout, feature-perturbation and previous-model agreement) and"
                 " segment_definitions (ids kept, new and retired by the alignment)."
+            ),
+            kinds=KINDS,
+        ),
+        dg.AssetSpec(
+            MODEL_ASSIGNMENTS,
+            deps=[MODEL_REGISTRY],
+            description=(
+                "segmentation.model_assignments: each trained version's assignments of its own"
+                " training month, kept per version (a rollback or rerun of the month cannot"
+                " overwrite them): what migration between any two versions compares."
             ),
             kinds=KINDS,
         ),
@@ -120,7 +123,7 @@ def segment_customers(
     window = month_window(context)
     outcomes: list[MonthOutcome] = []
     with duckdb.get_connection() as con:
-        for month in _months(window.start, window.end):
+        for month in month_starts(window.start, window.end):
             outcome = segment_month(
                 con,
                 month,
@@ -134,7 +137,7 @@ def segment_customers(
             outcomes.append(outcome)
     yield dg.MaterializeResult(asset_key=MODEL_REGISTRY, metadata=registry_metadata(outcomes))
     yield dg.MaterializeResult(asset_key=CUSTOMER_SEGMENTS, metadata=assignments_metadata(outcomes))
-    for key in (EXPLANATIONS, SEGMENT_RULES, EXCLUDED):
+    for key in (MODEL_ASSIGNMENTS, EXPLANATIONS, SEGMENT_RULES, EXCLUDED):
         yield dg.MaterializeResult(asset_key=key)
 
 

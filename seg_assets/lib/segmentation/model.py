@@ -109,7 +109,8 @@ class SegmentationModel:
         return (filled - self.center) / self.scale * np.sqrt(self.weights), imputed
 
     def raw_centroids(self) -> np.ndarray:
-        """Centroids back in transformed (unscaled, unweighted) units; a 0-weight feature is 0."""
+        """Centroids back in transformed (unscaled, unweighted) units; a 0-weight feature sits at
+        its centre."""
         root = np.sqrt(self.weights)
         unweighted = np.divide(
             self.centroids, root, out=np.zeros_like(self.centroids), where=root > 0

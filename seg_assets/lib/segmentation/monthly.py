@@ -2,13 +2,15 @@
 
 The plan for a month:
 
-- **skipped** when the feature window behind it is shorter than ``min_history_months`` (or it
-  has no customers): its segmentation rows are cleared;
+- **skipped** when the feature window behind it is shorter than ``min_history_months``, or too
+  few customers are left to cluster: its segmentation rows are cleared;
 - **rollback** when a model version is pinned: that registered model scores the month, so
   its assignments are published again;
 - **trained** on the first segmentable month, every ``retrain_every_months`` months after it,
   when asked to retrain, or when no earlier model exists;
-- **scored** otherwise, by the latest model trained before the month.
+- **scored** otherwise, by the latest model trained before the month, unless that leaves a
+  segment below the minimum volume share: then a new model is trained (the constraint holds
+  on every published month, not only on training months).
 
 Everything a month publishes is written in one transaction.
 """
@@ -22,9 +24,12 @@ import numpy as np
 import polars as pl
 from sklearn.metrics import adjusted_rand_score
 
+from seg_assets.lib.segmentation.constraints import verify_min_share
 from seg_assets.lib.segmentation.evaluation import archetype_recovery, planted_archetypes
 from seg_assets.lib.segmentation.model import Scored, SegmentationModel
 from seg_assets.lib.segmentation.registry import (
+    MONTHLY,
+    SCHEMA,
     ensure_tables,
     latest_model_before,
     next_segment_id,
@@ -34,12 +39,13 @@ from seg_assets.lib.segmentation.registry import (
 )
 from seg_assets.lib.segmentation.settings import SegmentationSettings
 from seg_assets.lib.segmentation.training import (
+    NotEnoughCustomersError,
     TrainingResult,
     canonical_frame,
     train_segmentation,
     volume_of,
 )
-from seg_assets.lib.warehouse import transaction
+from seg_assets.lib.warehouse import qualified_table, transaction
 
 
 @dataclass(frozen=True)
@@ -171,33 +177,41 @@ def segment_month(
     else:
         mode, reason = _plan(con, month, settings, raw, retrain)
     if mode == "skipped":
-        with transaction(con):
-            for table in (
-                "customer_segments",
-                "customer_segment_explanations",
-                "excluded_customers",
-            ):
-                con.execute(f"delete from segmentation.{table} where as_of_month = ?", [month])
-        return MonthOutcome(month, mode, None, reason)
+        return _skip(con, month, reason)
     training = None
     pinned = registered_model(con, pinned_version) if pinned_version else None
     columns = settings.source_columns() + (() if pinned is None else pinned.model.source_columns)
     frame = canonical_frame(raw, tuple(dict.fromkeys(columns)))
-    if mode == "trained":
-        previous = latest_model_before(con, month)
-        training = train_segmentation(
-            frame,
-            settings,
-            month,
-            None if previous is None else previous.model,
-            next_segment_id(con, month),
-        )
-        model, scored = training.model, training.scored
-    else:
+    scored = None
+    if mode != "trained":
         registered = pinned or latest_model_before(con, month)
         assert registered is not None  # the plan scores only when an earlier model exists
         model = registered.model
         scored = model.score(frame)
+        small = _small_segments(scored, frame, settings)
+        if small and mode == "scored":
+            # Drift left a segment below the business minimum: a new model must fix it.
+            mode, reason = (
+                "trained",
+                (
+                    f"scoring with {model.version} left {small} below min_volume_share "
+                    f"{settings.min_volume_share:g}, so a new model was trained"
+                ),
+            )
+    if mode == "trained":
+        previous = latest_model_before(con, month)
+        try:
+            training = train_segmentation(
+                frame,
+                settings,
+                month,
+                None if previous is None else previous.model,
+                next_segment_id(con, month),
+            )
+        except NotEnoughCustomersError as error:
+            return _skip(con, month, str(error))
+        model, scored = training.model, training.scored
+    assert scored is not None
     assignments = _with_volume(scored.assignments, frame, settings)
     metrics = period_over_period(con, month, assignments)
     if training is not None and truth_dir is not None:
@@ -228,6 +242,31 @@ def segment_month(
             run_id,
         )
     return MonthOutcome(month, mode, model.version, reason, training, scored, metrics)
+
+
+def _small_segments(scored: Scored, frame: pl.DataFrame, settings: SegmentationSettings) -> str:
+    """Cluster segments below the minimum volume share, in words ('' when none)."""
+    clustered = _with_volume(scored.assignments, frame, settings).filter(
+        pl.col("segment_kind") == "cluster"
+    )
+    if clustered.is_empty():
+        return ""
+    violations = verify_min_share(
+        clustered.get_column("segment_id").to_numpy(),
+        clustered.get_column("volume").to_numpy(),
+        settings.min_volume_share,
+    )
+    return ", ".join(f"segment {v.segment} ({v.share:.1%})" for v in violations)
+
+
+def _skip(con: duckdb.DuckDBPyConnection, month: date, reason: str) -> MonthOutcome:
+    """Clear the month's segmentation rows: nothing is published for it."""
+    with transaction(con):
+        for table in MONTHLY:
+            con.execute(
+                f"delete from {qualified_table(SCHEMA, table)} where as_of_month = ?", [month]
+            )
+    return MonthOutcome(month, "skipped", None, reason)
 
 
 def _with_volume(

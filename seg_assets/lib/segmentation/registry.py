@@ -4,8 +4,10 @@ Every table is created up front with fixed columns, so marts reading them work b
 first month is segmented. A month is published in one transaction: its assignments,
 explanations and exclusions are replaced, and a trained model's registry rows are replaced by
 version (a rerun with the same data and settings rewrites the same version, keeping its
-``created_at``). ``segmentation.publications`` is append-only: which version was published for
-which month, by which run, and why (trained, scored with the latest model, or rolled back).
+``created_at``), with the assignments it made of its training month (``model_assignments``,
+which migration between versions compares). ``segmentation.publications`` is append-only:
+which version was published for which month, by which run, and why (trained, scored with the
+latest model, or rolled back).
 """
 
 import json
@@ -41,6 +43,9 @@ TABLES: dict[str, str] = {
         model_version varchar, segment_id integer, segment_name varchar, segment_kind varchar,
         status varchar, volume_share double, previous_centroid_distance double,
         customers bigint""",
+    "model_assignments": """
+        model_version varchar, customer_key varchar, segment_id integer, segment_name varchar,
+        segment_kind varchar""",
     "segment_rules": """
         model_version varchar, rule_id integer, segment_id integer, conditions varchar,
         customers bigint, "precision" double, segment_recall double""",
@@ -59,7 +64,13 @@ TABLES: dict[str, str] = {
         run_id varchar, as_of_month date, model_version varchar, mode varchar,
         published_at timestamp""",
 }
-VERSIONED = ("model_candidates", "model_stability", "segment_definitions", "segment_rules")
+VERSIONED = (
+    "model_candidates",
+    "model_stability",
+    "segment_definitions",
+    "model_assignments",
+    "segment_rules",
+)
 MONTHLY = ("customer_segments", "customer_segment_explanations", "excluded_customers")
 
 
@@ -216,6 +227,10 @@ def publish_model(
     _insert(con, "model_candidates", _tagged(candidates, model_version=version))
     _insert(con, "model_stability", _tagged(result.stability, model_version=version))
     _insert(con, "segment_definitions", _tagged(result.segments, model_version=version))
+    assignments = result.scored.assignments.select(
+        "customer_key", "segment_id", "segment_name", "segment_kind"
+    )
+    _insert(con, "model_assignments", _tagged(assignments, model_version=version))
     rules = result.rules.rules.rename({"segment": "segment_id"}).with_columns(
         pl.col("rule_id").cast(pl.Int32), pl.col("segment_id").cast(pl.Int32)
     )

@@ -28,7 +28,8 @@ def data_errors(
     frame : pl.DataFrame
         One row per customer with the bounded and transformed columns.
     bounds : sequence of Bounds
-        Inclusive ranges; a null value never breaks a bound (nulls are imputed and flagged).
+        Inclusive ranges; a null (or NaN) value never breaks a bound (it is imputed and
+        flagged instead).
     features : sequence of FeatureSpec
         Clustering features; a log-transformed one must be above ``-log_offset``.
 
@@ -40,14 +41,14 @@ def data_errors(
     """
     checks: list[tuple[str, pl.Expr, str]] = []
     for rule in bounds:
-        value = pl.col(rule.feature).cast(pl.Float64)
+        value = pl.col(rule.feature).cast(pl.Float64).fill_nan(None)
         if rule.min is not None:
             checks.append((rule.feature, value < rule.min, f"below the minimum {rule.min:g}"))
         if rule.max is not None:
             checks.append((rule.feature, value > rule.max, f"above the maximum {rule.max:g}"))
     for spec in features:
         if spec.transform == "log":
-            value = pl.col(spec.feature).cast(pl.Float64)
+            value = pl.col(spec.feature).cast(pl.Float64).fill_nan(None)
             checks.append(
                 (
                     spec.feature,

@@ -98,6 +98,7 @@ class SegmentationSettings:
     selection: Selection
     min_volume_share: float
     volume_measure: str
+    max_centroid_shift: float
     borderline_margin: float
     explanations: Explanations
     stability: Stability
@@ -241,6 +242,9 @@ class _Reader(ConfigReader):
                 document.get("min_volume_share", 0.05), "min_volume_share"
             ),
             volume_measure=volume_measure,
+            max_centroid_shift=self.non_negative(
+                document.get("max_centroid_shift", 1.0), "max_centroid_shift"
+            ),
             borderline_margin=self.non_negative(
                 document.get("borderline_margin", 0.1), "borderline_margin"
             ),

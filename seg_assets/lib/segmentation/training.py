@@ -157,6 +157,7 @@ def _aligned(
     space: SegmentationModel,
     previous: SegmentationModel | None,
     next_id: int,
+    max_shift: float,
 ) -> Alignment:
     if previous is not None and previous.feature_names == space.feature_names:
         return align_centroids(
@@ -164,6 +165,7 @@ def _aligned(
             previous.centroids_in_space_of(space),
             new_labels=ids.tolist(),
             previous_ids=previous.segment_ids.tolist(),
+            max_distance=max_shift,
             next_id=next_id,
         )
     # No comparable previous model: every segment is new, every previous id retired.
@@ -335,7 +337,11 @@ def train_segmentation(
         borderline_margin=settings.borderline_margin,
         top_features=settings.explanations.top_features,
     )
-    alignment = _aligned(local_ids, centroids, space, previous, max(next_id, 1))
+    if previous is not None:
+        next_id = max(next_id, int(previous.segment_ids.max(initial=0)) + 1)
+    alignment = _aligned(
+        local_ids, centroids, space, previous, max(next_id, 1), settings.max_centroid_shift
+    )
     stable_ids = np.array([alignment.mapping[int(label)] for label in local_ids])
     order = np.argsort(stable_ids)
     kept_names = {} if previous is None else previous.names_by_id
@@ -344,7 +350,12 @@ def train_segmentation(
         profile[order],
         [spec.label for spec in settings.features],
         stable_ids[order].tolist(),
-        keep={i: kept_names[i] for i in alignment.matched if i in kept_names},
+        # Kept segments keep their names; retired names stay reserved, never handed on.
+        keep={
+            i: kept_names[i]
+            for i in (*alignment.matched, *alignment.retired_ids)
+            if i in kept_names
+        },
     )
     model = replace(
         space,
@@ -359,7 +370,7 @@ def train_segmentation(
         volume_of(published.join(frame, on="customer_key", how="left"), settings.volume_measure),
     )
     stability = _stability(prepared, selection, settings, names)
-    if previous is not None:
+    if previous is not None and set(previous.source_columns) <= set(frame.columns):
         stability += previous_model_agreement(previous.score(frame), scored)
     raw = np.where(
         np.isnan(cluster_frame.select(names).to_numpy().astype(float)),
