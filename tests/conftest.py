@@ -95,6 +95,7 @@ def run_pipeline(
     raise_on_error: bool = True,
     overrides: Path | None = None,
     truth: Path | None = None,
+    run_config: Mapping[str, object] | None = None,
 ) -> dg.ExecuteInProcessResult:
     """Materialize the pipeline (or a selection) with its checks into ``database``.
 
@@ -116,6 +117,7 @@ def run_pipeline(
         selection=selection,
         raise_on_error=raise_on_error,
         instance=dg.DagsterInstance.ephemeral(),
+        run_config=dict(run_config or {}),
     )
 
 
