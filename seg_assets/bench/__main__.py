@@ -15,6 +15,7 @@ from seg_assets.bench.runner import (
     write_results,
 )
 from seg_assets.bench.scales import SERIES
+from seg_assets.bench.segmentation import run_segmentation_bench, segmentation_table
 from seg_assets.bench.series import SERIES_WORKLOADS, series_summary, series_table
 
 DEFAULT_SCALES = ["10m"]
@@ -39,6 +40,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="measure the master-data group at these customer counts",
     )
     parser.add_argument(
+        "--segmentation",
+        nargs="+",
+        default=[],
+        metavar="SCALE",
+        help="time the segmentation group at these scales (e.g. demo 10m)",
+    )
+    parser.add_argument(
         "--pandas-timeout", type=float, default=None, help="seconds before pandas is stopped"
     )
     parser.add_argument(
@@ -52,8 +60,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Measure each scale (and the series, and master-data scaling), write results and print
     tables."""
-    # Asking only for master-data scaling should not also start the long default scale.
-    scales = args.scale or ([] if args.mdm_customers else DEFAULT_SCALES)
+    # Asking only for master-data or segmentation timings should not also start the long
+    # default scale.
+    scales = args.scale or ([] if args.mdm_customers or args.segmentation else DEFAULT_SCALES)
     with tempfile.TemporaryDirectory(prefix="seg_assets_bench_") as scratch:
         for scale in scales_named(scales):
             print(f"benchmark at {scale.name}: {args.repeat} run(s) of {', '.join(args.workloads)}")
@@ -86,6 +95,14 @@ def run(args: argparse.Namespace) -> int:
             results = run_mdm_scaling(args.mdm_customers, args.repeat, Path(scratch) / "mdm")
             print(f"\nmaster-data scaling written to {write_results(results, 'mdm')}\n")
             print(mdm_table(results))
+        if args.segmentation:
+            print(f"segmentation: {args.repeat} run(s) at {', '.join(args.segmentation)}")
+            results = run_segmentation_bench(
+                scales_named(args.segmentation), args.repeat, Path(scratch) / "segmentation"
+            )
+            path = write_results(results, "segmentation")
+            print(f"\nsegmentation timings written to {path}\n")
+            print(segmentation_table(results))
     return 0
 
 

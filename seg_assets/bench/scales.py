@@ -24,6 +24,8 @@ SCALES = {
     scale.name: scale
     for scale in (
         Scale("tiny", 200, 3, 5_000),
+        # The default generator settings: what `make demo` runs on.
+        Scale("demo", 5_000, 24, 500_000),
         Scale("0.5m", 100_000, 24, 500_000),
         Scale("1m", 100_000, 24, 1_000_000),
         Scale("2m", 100_000, 24, 2_000_000),

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from seg_assets.lib.bare_duckdb import WarehouseStep
 
 MART = ("marts", "fct_customer_months")
+FEATURES = ("marts", "fct_customer_features")
+SEGMENTATION_GROUP = "segmentation"
 
 
 def _dagster_run(landing: Path, warehouse: Path, scope: str, month: str | None = None) -> None:
@@ -46,6 +48,14 @@ def _dagster_run(landing: Path, warehouse: Path, scope: str, month: str | None =
             *[s.key for s in defs.resolve_all_asset_specs() if s.partitions_def is not None]
         ),
         "mdm": _with_check_inputs(dg.AssetSelection.groups(MDM_GROUP).upstream(), defs),
+        # What segmentation reads, built once; then the segmentation group alone is timed.
+        "features": _with_check_inputs(
+            dg.AssetSelection.assets(dg.AssetKey(list(FEATURES)))
+            .upstream()
+            .required_multi_asset_neighbors(),
+            defs,
+        ),
+        "segmentation": dg.AssetSelection.groups(SEGMENTATION_GROUP),
     }
     instance = dg.DagsterInstance.ephemeral()
     result = dg.materialize(
@@ -140,6 +150,56 @@ def dagster_partition(landing: Path, warehouse: Path) -> None:
     _dagster_run(landing, warehouse, "partitioned", monthly_partitions.get_partition_keys()[-1])
 
 
+def dagster_features(landing: Path, warehouse: Path) -> None:
+    """Everything the segmentation reads (the feature mart and its upstream), all months."""
+    _dagster_run(landing, warehouse, "features")
+
+
+def dagster_segmentation_train(landing: Path, warehouse: Path) -> None:
+    """The segmentation group for the last month only, on a warehouse with features and no
+    model yet: one training (selection, constraint, alignment, stability, explanations)."""
+    from seg_assets.defs.partitions import monthly_partitions
+
+    _dagster_run(landing, warehouse, "segmentation", monthly_partitions.get_partition_keys()[-1])
+
+
+def dagster_segmentation_all(landing: Path, warehouse: Path) -> None:
+    """The segmentation group for every month: trainings at the retraining cadence, scoring
+    in between."""
+    _dagster_run(landing, warehouse, "segmentation")
+
+
+def bare_kmeans(landing: Path, warehouse: Path) -> None:
+    """The notebook baseline: read the last month's features, transform and scale them the
+    same way, fit one k-means with the chosen number of segments. No selection, constraint,
+    alignment, stability, explanation or publication."""
+    from datetime import date
+
+    from sklearn.cluster import KMeans
+
+    from seg_assets.defs.partitions import monthly_partitions
+    from seg_assets.lib.segmentation.model import transform_features
+    from seg_assets.lib.segmentation.preparation import apply_scaler, fit_scaler, impute_median
+    from seg_assets.lib.segmentation.settings import load_segmentation_settings
+
+    settings = load_segmentation_settings()
+    month = date.fromisoformat(monthly_partitions.get_partition_keys()[-1])
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        frame = con.sql(
+            "select * from marts.fct_customer_features where as_of_month = ?", params=[month]
+        ).pl()
+        [(segments,)] = con.execute(
+            "select count(*) from segmentation.segment_definitions where segment_kind = 'cluster'"
+            " and status <> 'retired' and model_version = (select model_version from"
+            " segmentation.model_registry order by as_of_month desc, created_at desc limit 1)"
+        ).fetchall()
+    imputed = impute_median(transform_features(frame, settings.features)).values
+    scaled = apply_scaler(imputed, fit_scaler(imputed, settings.scaling))
+    KMeans(
+        n_clusters=segments, n_init=settings.selection.kmeans_restarts, random_state=settings.seed
+    ).fit(scaled)
+
+
 def bare_steps(landing: Path) -> "list[WarehouseStep]":
     """Every step of a bare run on ``landing``: source loads, master-data steps, SQL models."""
     from seg_assets.defs.partitions import monthly_partitions
@@ -214,6 +274,10 @@ WORKLOADS = {
     "dagster_mdm": dagster_mdm,
     "bare_duckdb": bare_duckdb,
     "pandas": pandas_reference,
+    "dagster_features": dagster_features,
+    "dagster_segmentation_train": dagster_segmentation_train,
+    "dagster_segmentation_all": dagster_segmentation_all,
+    "bare_kmeans": bare_kmeans,
 }
 
 

@@ -23,10 +23,20 @@ import polars as pl
 from sklearn.cluster import HDBSCAN, AgglomerativeClustering, KMeans
 from sklearn.metrics import davies_bouldin_score, silhouette_score
 
-from seg_assets.lib.segmentation.geometry import NOISE_LABEL, assign_nearest, segment_centroids
+from seg_assets.lib.segmentation.geometry import (
+    NOISE_LABEL,
+    assign_nearest,
+    segment_centroids,
+    segment_ids,
+)
 
 Algorithm = Literal["kmeans", "ward", "hdbscan"]
 ALGORITHMS: tuple[Algorithm, ...] = ("kmeans", "ward", "hdbscan")
+
+
+# HDBSCAN's smallest min_cluster_size tried, and the cap on its density neighbourhood.
+HDBSCAN_MIN_SIZE = 5
+HDBSCAN_MAX_MIN_SAMPLES = 25
 
 
 class NoCandidateModelError(ValueError):
@@ -48,11 +58,13 @@ class Candidate:
     labels : np.ndarray
         Segment per row, canonical order (0 is the largest by row count; -1 is noise).
     inertia : float
-        Sum of squared distances of rows to their segment's centroid (noise excluded).
+        Sum of squared distances of rows to their segment's centroid, noise rows counted in
+        their nearest segment (as published).
     silhouette : float
-        Mean silhouette on the (seeded) sample, noise excluded; NaN if undefined.
+        Mean silhouette on the (seeded) sample, noise in its nearest segment; NaN if undefined.
     davies_bouldin : float
-        Davies-Bouldin index on all non-noise rows (lower is better); NaN if undefined.
+        Davies-Bouldin index on all rows, noise in its nearest segment (lower is better); NaN
+        if undefined.
     smallest_share : float
         Smallest segment's share of total volume.
     noise_share : float
@@ -181,7 +193,15 @@ def fit_labels(
     if algorithm != "kmeans" and max_fit_rows is not None and len(features) > max_fit_rows:
         rng = np.random.default_rng(random_state)
         sample = np.sort(rng.choice(len(features), size=max_fit_rows, replace=False))
-        sample_labels = fit_labels(features[sample], algorithm, parameter, random_state, n_init)
+        # A minimum cluster size is a count of rows: scale it to the sample.
+        sample_parameter = (
+            max(HDBSCAN_MIN_SIZE, round(parameter * max_fit_rows / len(features)))
+            if algorithm == "hdbscan"
+            else parameter
+        )
+        sample_labels = fit_labels(
+            features[sample], algorithm, sample_parameter, random_state, n_init
+        )
         ids, centroids = segment_centroids(features[sample], sample_labels)
         if not len(ids):
             return np.full(len(features), NOISE_LABEL)
@@ -193,7 +213,13 @@ def fit_labels(
     elif algorithm == "ward":
         model = AgglomerativeClustering(n_clusters=parameter, linkage="ward")
     elif algorithm == "hdbscan":
-        model = HDBSCAN(min_cluster_size=parameter, copy=True)
+        # min_samples defaults to min_cluster_size: hundreds of neighbours per row, which
+        # costs quadratic time and smooths densities away; a few dozen is the usual choice.
+        model = HDBSCAN(
+            min_cluster_size=parameter,
+            min_samples=min(parameter, HDBSCAN_MAX_MIN_SAMPLES),
+            copy=True,
+        )
     else:
         raise ValueError(f"unknown algorithm {algorithm!r}; use one of {ALGORITHMS}")
     return canonical_labels(model.fit_predict(features))
@@ -262,8 +288,21 @@ def _davies_bouldin(features: np.ndarray, labels: np.ndarray) -> float:
 
 def default_min_cluster_sizes(n_rows: int, min_share: float) -> tuple[int, ...]:
     """HDBSCAN ``min_cluster_size`` grid: half, one and two times the minimum share of rows."""
-    sizes = {max(5, round(n_rows * min_share * factor)) for factor in (0.5, 1.0, 2.0)}
+    sizes = {
+        max(HDBSCAN_MIN_SIZE, round(n_rows * min_share * factor)) for factor in (0.5, 1.0, 2.0)
+    }
     return tuple(sorted(size for size in sizes if size < n_rows))
+
+
+def _noise_to_nearest(features: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    noise = labels < 0
+    ids = segment_ids(labels)
+    if not noise.any() or not len(ids):
+        return labels
+    _, centroids = segment_centroids(features, labels)
+    published = labels.copy()
+    published[noise] = assign_nearest(features[noise], centroids, ids)
+    return published
 
 
 def evaluate_candidate(
@@ -278,12 +317,18 @@ def evaluate_candidate(
     min_share: float,
     max_noise_share: float,
 ) -> Candidate:
-    """Metrics and eligibility of one fitted clustering (see the module rule)."""
+    """Metrics and eligibility of one fitted clustering (see the module rule).
+
+    Silhouette, Davies-Bouldin and inertia are measured on the assignment as it would be
+    published, noise rows joining their nearest segment: scoring a density method on its
+    confident core alone would flatter it against methods that must place everyone.
+    """
     shares = volume_shares(labels, volume)
     noise_share = shares.pop(NOISE_LABEL, 0.0)
     n_segments = len(shares)
     smallest = min(shares.values()) if shares else 0.0
-    silhouette = _silhouette(features, labels, sample)
+    published = _noise_to_nearest(features, labels)
+    silhouette = _silhouette(features, published, sample)
     rejection = []
     if not min_segments <= n_segments <= max_segments:
         rejection.append(f"{n_segments} segments outside [{min_segments}, {max_segments}]")
@@ -298,9 +343,9 @@ def evaluate_candidate(
         parameter=parameter,
         n_segments=n_segments,
         labels=labels,
-        inertia=within_segment_inertia(features, labels),
+        inertia=within_segment_inertia(features, published),
         silhouette=silhouette,
-        davies_bouldin=_davies_bouldin(features, labels),
+        davies_bouldin=_davies_bouldin(features, published),
         smallest_share=smallest,
         noise_share=noise_share,
         rejection="; ".join(rejection),

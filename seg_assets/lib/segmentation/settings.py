@@ -82,6 +82,7 @@ class Stability:
     holdout_share: float
     perturbation_noise: float
     kmeans_restarts: int
+    max_rows: int
 
 
 @dataclass(frozen=True)
@@ -272,6 +273,7 @@ class _Reader(ConfigReader):
                 kmeans_restarts=self.positive_int(
                     stability.get("kmeans_restarts", 4), "stability.kmeans_restarts"
                 ),
+                max_rows=self.positive_int(stability.get("max_rows", 20000), "stability.max_rows"),
             ),
         )
 

@@ -48,7 +48,8 @@ class HoldoutStability:
     ----------
     ari : float
         ARI on the holdout rows between nearest-centroid assignment (model fitted on the
-        training rows) and clustering them together with the training rows.
+        training rows) and clustering them together with the training rows; NaN when the
+        training rows yield no segment.
     train_rows, holdout_rows : np.ndarray
         Indices of each part.
     """
@@ -150,6 +151,9 @@ def holdout_stability(
         features[train], algorithm, parameter, random_state, n_init, max_fit_rows
     )
     ids, centroids = segment_centroids(features[train], train_labels)
+    if not len(ids):
+        # The training part found no segment at all (density method, all noise).
+        return HoldoutStability(ari=float("nan"), train_rows=train, holdout_rows=holdout)
     predicted = assign_nearest(features[holdout], centroids, ids)
     joint = fit_labels(features, algorithm, parameter, random_state, n_init, max_fit_rows)
     return HoldoutStability(

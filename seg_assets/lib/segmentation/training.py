@@ -181,6 +181,15 @@ def _stability(
     feature_names: tuple[str, ...],
 ) -> list[tuple[str, str | None, float]]:
     chosen = selection.chosen
+    reference, parameter = chosen.labels, chosen.parameter
+    if len(prepared) > settings.stability.max_rows:
+        # Resampling checks cost a refit each: on a seeded sample they stay bounded (a minimum
+        # cluster size, a count of rows, shrinks with the sample).
+        rng = np.random.default_rng(settings.seed)
+        rows = np.sort(rng.choice(len(prepared), size=settings.stability.max_rows, replace=False))
+        if chosen.algorithm == "hdbscan":
+            parameter = max(2, round(parameter * len(rows) / len(prepared)))
+        prepared, reference = prepared[rows], reference[rows]
     options = {
         "random_state": settings.seed,
         "n_init": settings.stability.kmeans_restarts,
@@ -188,9 +197,9 @@ def _stability(
     }
     bootstrap = bootstrap_stability(
         prepared,
-        chosen.labels,
+        reference,
         chosen.algorithm,
-        chosen.parameter,
+        parameter,
         n_resamples=settings.stability.bootstrap_resamples,
         **options,
     )
@@ -198,15 +207,15 @@ def _stability(
     holdout = holdout_stability(
         prepared,
         chosen.algorithm,
-        chosen.parameter,
+        parameter,
         holdout_share=settings.stability.holdout_share,
         **options,
     )
     perturbation = perturbation_sensitivity(
         prepared,
-        chosen.labels,
+        reference,
         chosen.algorithm,
-        chosen.parameter,
+        parameter,
         noise_fraction=settings.stability.perturbation_noise,
         **options,
     )
