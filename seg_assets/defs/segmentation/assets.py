@@ -17,6 +17,7 @@ from seg_assets.defs.segmentation.metadata import assignments_metadata, registry
 from seg_assets.lib.model_runner import month_starts
 from seg_assets.lib.segmentation.monthly import MonthOutcome, segment_month
 from seg_assets.lib.segmentation.settings import load_segmentation_settings
+from seg_assets.lib.warehouse import qualified_table, row_count
 
 GROUP = "segmentation"
 MODEL_REGISTRY = dg.AssetKey([GROUP, "model_registry"])
@@ -28,6 +29,14 @@ EXCLUDED = dg.AssetKey([GROUP, "excluded_customers"])
 FEATURES = dg.AssetKey(["marts", "fct_customer_features"])
 CROSSWALK = dg.AssetKey(["mdm", "crosswalk"])
 KINDS = {"python", "scikit-learn", "duckdb"}
+SPEC_KEYS = (
+    MODEL_REGISTRY,
+    MODEL_ASSIGNMENTS,
+    CUSTOMER_SEGMENTS,
+    EXPLANATIONS,
+    SEGMENT_RULES,
+    EXCLUDED,
+)
 
 
 class SegmentationRunConfig(dg.Config):
@@ -135,10 +144,15 @@ def segment_customers(
             )
             context.log.info(f"{month}: {outcome.mode} ({outcome.reason})")
             outcomes.append(outcome)
-    yield dg.MaterializeResult(asset_key=MODEL_REGISTRY, metadata=registry_metadata(outcomes))
-    yield dg.MaterializeResult(asset_key=CUSTOMER_SEGMENTS, metadata=assignments_metadata(outcomes))
-    for key in (MODEL_ASSIGNMENTS, EXPLANATIONS, SEGMENT_RULES, EXCLUDED):
-        yield dg.MaterializeResult(asset_key=key)
+        rows = {key: row_count(con, qualified_table(*key.path)) for key in SPEC_KEYS}
+    extra = {
+        MODEL_REGISTRY: registry_metadata(outcomes),
+        CUSTOMER_SEGMENTS: assignments_metadata(outcomes),
+    }
+    for key in SPEC_KEYS:
+        yield dg.MaterializeResult(
+            asset_key=key, metadata={"dagster/row_count": rows[key], **extra.get(key, {})}
+        )
 
 
 defs = dg.Definitions(assets=[segment_customers])
