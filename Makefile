@@ -19,8 +19,9 @@ demo: $(INSTALLED)
 	$(BIN)/seg-assets demo
 
 ## test: install and run the test suite (slow scale tests excluded; see benchmarks)
+# Two workers on two cores: scikit-learn's OpenMP threads would only fight over them.
 test: $(INSTALLED)
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadfile
 
 ## bench: generate cached data sets and measure full/partition refreshes vs bare DuckDB and pandas
 bench: $(INSTALLED)
