@@ -8,7 +8,8 @@ The rule, in order:
 2. Among eligible candidates the highest silhouette wins. Candidates within
    ``silhouette_tolerance`` of the best are a tie, settled by the segment count closest to
    the elbow of the inertia curve (the k farthest from the chord joining the curve's ends,
-   as in Kneedle), then by fewer segments, then by algorithm order as given.
+   as in Kneedle), then by fewer segments, then by the lower Davies-Bouldin index (tighter,
+   better separated segments), then by algorithm order as given.
 3. When no candidate is eligible, the best silhouette among those with a defined silhouette
    is returned with ``meets_constraints=False`` and the reason; the caller then merges small
    segments (:func:`seg_assets.lib.segmentation.constraints.enforce_min_share`).
@@ -454,9 +455,10 @@ def select_model(
     ties = [c for c in pool if c.silhouette >= best - silhouette_tolerance]
     order = {name: i for i, name in enumerate(algorithms)}
 
-    def tie_break(c: Candidate) -> tuple[float, int, int]:
+    def tie_break(c: Candidate) -> tuple[float, int, float, int]:
         distance = abs(c.n_segments - elbow) if elbow is not None else 0
-        return (distance, c.n_segments, order[c.algorithm])
+        davies_bouldin = c.davies_bouldin if not np.isnan(c.davies_bouldin) else np.inf
+        return (distance, c.n_segments, davies_bouldin, order[c.algorithm])
 
     chosen = min(ties, key=tie_break)
     reason = (
@@ -473,7 +475,8 @@ def select_model(
         reason += (
             f"; best silhouette among {len(eligible)} eligible candidates, "
             f"{len(ties)} within {silhouette_tolerance} of it, tie settled by closeness to "
-            f"the inertia elbow at {elbow} segments, then fewer segments"
+            f"the inertia elbow at {elbow} segments, then fewer segments, then the lower"
+            " Davies-Bouldin index"
         )
     else:
         reason += f"; best silhouette among {len(eligible)} eligible candidates"
