@@ -1,5 +1,6 @@
 """Typed reads from a YAML configuration document, every error naming the file and the entry."""
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,18 @@ class ConfigReader:
     def fail(self, where: str, message: str) -> SegAssetsError:
         """The error to raise for entry ``where``."""
         return self.error_type(f"{self.path}: {where}: {message}")
+
+    def key(
+        self,
+        section: dict[str, Any],
+        where: str,
+        key: str,
+        default: Any,
+        read: Callable[[Any, str], Any],
+    ) -> Any:
+        """``section[key]`` (``default`` when absent) read by ``read`` (one of these methods),
+        errors naming ``where.key`` (just ``key`` at the top level)."""
+        return read(section.get(key, default), f"{where}.{key}" if where else key)
 
     def probability(self, value: Any, where: str) -> float:
         """A number strictly between 0 and 1."""

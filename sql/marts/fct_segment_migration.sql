@@ -110,15 +110,7 @@ migration as (
         to_segment_name,
         count(*) as customers,
     from moves
-    group by
-        from_version,
-        to_version,
-        from_as_of_month,
-        to_as_of_month,
-        from_segment_id,
-        from_segment_name,
-        to_segment_id,
-        to_segment_name
+    group by all
 ),
 
 final as (

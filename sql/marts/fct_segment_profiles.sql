@@ -106,7 +106,7 @@ segments as (
         median(demand_cv) as median_demand_cv,
         median(fast_mover_share) as median_fast_mover_share,
     from segmented_customers
-    group by as_of_month, model_version, segment_id, segment_name, segment_kind
+    group by all
 ),
 
 month_totals as (

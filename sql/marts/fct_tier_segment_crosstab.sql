@@ -65,7 +65,7 @@ crosstab as (
         count(*) as customers,
         sum(revenue) as revenue,
     from segmented_customers
-    group by as_of_month, tier, model_version, segment_id, segment_name
+    group by all
 ),
 
 final as (

@@ -170,23 +170,17 @@ class _Reader(ConfigReader):
                 self.choice(name, ALGORITHMS, f"selection.algorithms[{index}]")  # type: ignore[misc]
                 for index, name in enumerate(algorithms)
             ),
-            min_segments=self.positive_int(entry.get("min_segments", 3), "selection.min_segments"),
-            max_segments=self.positive_int(entry.get("max_segments", 8), "selection.max_segments"),
-            kmeans_restarts=self.positive_int(
-                entry.get("kmeans_restarts", 20), "selection.kmeans_restarts"
+            min_segments=self.key(entry, "selection", "min_segments", 3, self.positive_int),
+            max_segments=self.key(entry, "selection", "max_segments", 8, self.positive_int),
+            kmeans_restarts=self.key(entry, "selection", "kmeans_restarts", 20, self.positive_int),
+            silhouette_sample_size=self.key(
+                entry, "selection", "silhouette_sample_size", 2000, self.positive_int
             ),
-            silhouette_sample_size=self.positive_int(
-                entry.get("silhouette_sample_size", 2000), "selection.silhouette_sample_size"
+            silhouette_tolerance=self.key(
+                entry, "selection", "silhouette_tolerance", 0.01, self.non_negative
             ),
-            silhouette_tolerance=self.non_negative(
-                entry.get("silhouette_tolerance", 0.01), "selection.silhouette_tolerance"
-            ),
-            max_noise_share=self.probability(
-                entry.get("max_noise_share", 0.1), "selection.max_noise_share"
-            ),
-            max_fit_rows=self.positive_int(
-                entry.get("max_fit_rows", 10000), "selection.max_fit_rows"
-            ),
+            max_noise_share=self.key(entry, "selection", "max_noise_share", 0.1, self.probability),
+            max_fit_rows=self.key(entry, "selection", "max_fit_rows", 10000, self.positive_int),
         )
         if not 2 <= selection.min_segments <= selection.max_segments:
             raise self.fail(
@@ -213,12 +207,10 @@ class _Reader(ConfigReader):
         if volume_measure != CUSTOMER_COUNT:
             volume_measure = self.identifier(volume_measure, "volume_measure")
         return SegmentationSettings(
-            seed=int(self.number(document.get("seed", 0), "seed")),
-            min_history_months=self.positive_int(
-                document.get("min_history_months", 12), "min_history_months"
-            ),
-            retrain_every_months=self.positive_int(
-                document.get("retrain_every_months", 1), "retrain_every_months"
+            seed=int(self.key(document, "", "seed", 0, self.number)),
+            min_history_months=self.key(document, "", "min_history_months", 12, self.positive_int),
+            retrain_every_months=self.key(
+                document, "", "retrain_every_months", 1, self.positive_int
             ),
             features=specs,
             scaling=self.choice(document.get("scaling", "standard"), SCALINGS, "scaling"),  # type: ignore[arg-type]
@@ -233,47 +225,41 @@ class _Reader(ConfigReader):
                     self.mapping(outliers, "strategic_outliers").get("feature"),
                     "strategic_outliers.feature",
                 ),
-                min_robust_z=self.number(
-                    outliers.get("min_robust_z", 3.5), "strategic_outliers.min_robust_z"
+                min_robust_z=self.key(
+                    outliers, "strategic_outliers", "min_robust_z", 3.5, self.number
                 ),
                 segment_name=str(outliers.get("segment_name") or "Strategic accounts"),
             ),
             selection=self.selection(document.get("selection")),
-            min_volume_share=self.non_negative(
-                document.get("min_volume_share", 0.05), "min_volume_share"
-            ),
+            min_volume_share=self.key(document, "", "min_volume_share", 0.05, self.non_negative),
             volume_measure=volume_measure,
-            max_centroid_shift=self.non_negative(
-                document.get("max_centroid_shift", 1.0), "max_centroid_shift"
-            ),
-            borderline_margin=self.non_negative(
-                document.get("borderline_margin", 0.1), "borderline_margin"
-            ),
+            max_centroid_shift=self.key(document, "", "max_centroid_shift", 1.0, self.non_negative),
+            borderline_margin=self.key(document, "", "borderline_margin", 0.1, self.non_negative),
             explanations=Explanations(
-                top_features=self.positive_int(
-                    explanations.get("top_features", 3), "explanations.top_features"
+                top_features=self.key(
+                    explanations, "explanations", "top_features", 3, self.positive_int
                 ),
-                rule_depth=self.positive_int(
-                    explanations.get("rule_depth", 3), "explanations.rule_depth"
+                rule_depth=self.key(
+                    explanations, "explanations", "rule_depth", 3, self.positive_int
                 ),
-                rule_min_customers=self.positive_int(
-                    explanations.get("rule_min_customers", 20), "explanations.rule_min_customers"
+                rule_min_customers=self.key(
+                    explanations, "explanations", "rule_min_customers", 20, self.positive_int
                 ),
             ),
             stability=Stability(
-                bootstrap_resamples=self.positive_int(
-                    stability.get("bootstrap_resamples", 20), "stability.bootstrap_resamples"
+                bootstrap_resamples=self.key(
+                    stability, "stability", "bootstrap_resamples", 20, self.positive_int
                 ),
-                holdout_share=self.probability(
-                    stability.get("holdout_share", 0.3), "stability.holdout_share"
+                holdout_share=self.key(
+                    stability, "stability", "holdout_share", 0.3, self.probability
                 ),
-                perturbation_noise=self.non_negative(
-                    stability.get("perturbation_noise", 0.1), "stability.perturbation_noise"
+                perturbation_noise=self.key(
+                    stability, "stability", "perturbation_noise", 0.1, self.non_negative
                 ),
-                kmeans_restarts=self.positive_int(
-                    stability.get("kmeans_restarts", 4), "stability.kmeans_restarts"
+                kmeans_restarts=self.key(
+                    stability, "stability", "kmeans_restarts", 4, self.positive_int
                 ),
-                max_rows=self.positive_int(stability.get("max_rows", 20000), "stability.max_rows"),
+                max_rows=self.key(stability, "stability", "max_rows", 20000, self.positive_int),
             ),
         )
 

@@ -381,11 +381,8 @@ def train_segmentation(
     stability = _stability(prepared, selection, settings, names)
     if previous is not None and set(previous.source_columns) <= set(frame.columns):
         stability += previous_model_agreement(previous.score(frame), scored)
-    raw = np.where(
-        np.isnan(cluster_frame.select(names).to_numpy().astype(float)),
-        np.nanmedian(cluster_frame.select(names).to_numpy().astype(float), axis=0),
-        cluster_frame.select(names).to_numpy().astype(float),
-    )
+    # The rules read in the features' own units (untransformed), nulls at the median.
+    raw = impute_median(cluster_frame.select(names).to_numpy().astype(float)).values
     cluster_labels = (
         pl.DataFrame({"customer_key": cluster_frame.get_column("customer_key")})
         .join(published.select("customer_key", "segment_id"), on="customer_key", how="left")
@@ -393,7 +390,7 @@ def train_segmentation(
         .to_numpy()
     )
     rules = surrogate_rules(
-        np.nan_to_num(raw),
+        raw,
         names,
         cluster_labels,
         max_depth=settings.explanations.rule_depth,

@@ -129,6 +129,21 @@ def segment_of_group(result: TrainingResult, frame: pl.DataFrame) -> dict[str, i
     return mapping
 
 
+def retrained(
+    tmp_path: Path, after_sizes: dict[str, int], next_id: int
+) -> tuple[TrainingResult, dict[str, int], TrainingResult, dict[str, int]]:
+    """A model on the default groups, then one on ``after_sizes`` aligned to it: both results
+    and each one's segment id per group."""
+    settings = load_settings(tmp_path)
+    before = customers(seed=1)
+    previous = train_segmentation(before, settings, MONTH)
+    after = customers(after_sizes, seed=2)
+    result = train_segmentation(
+        after, settings, date(2026, 4, 1), previous=previous.model, next_id=next_id
+    )
+    return previous, segment_of_group(previous, before), result, segment_of_group(result, after)
+
+
 def published_shares(result: TrainingResult, frame: pl.DataFrame, measure: str) -> dict:
     clustered = result.scored.assignments.filter(pl.col("segment_kind") == "cluster").join(
         frame, on="customer_key"
@@ -249,17 +264,10 @@ def test_a_previous_models_ids_and_names_are_kept_whatever_the_group_order(tmp_p
 
 
 def test_a_new_group_gets_a_fresh_id_and_no_previous_id_is_reused(tmp_path):
-    settings = load_settings(tmp_path)
-    before = customers({"A": 100, "B": 80, "C": 120}, seed=1)
-    previous = train_segmentation(before, settings, MONTH)
-    previous_ids = segment_of_group(previous, before)
-
-    after = customers({"A": 100, "B": 80, "C": 120, "E": 70}, seed=2)
-    result = train_segmentation(
-        after, settings, date(2026, 4, 1), previous=previous.model, next_id=9
+    previous, previous_ids, result, ids = retrained(
+        tmp_path, {"A": 100, "B": 80, "C": 120, "D": 60, "E": 70}, next_id=9
     )
-    ids = segment_of_group(result, after)
-    assert {group: ids[group] for group in "ABC"} == previous_ids
+    assert {group: ids[group] for group in "ABCD"} == previous_ids
     assert ids["E"] == 9
     assert result.alignment.new_ids == (9,)
     assert result.alignment.retired_ids == ()
@@ -270,16 +278,7 @@ def test_a_new_group_gets_a_fresh_id_and_no_previous_id_is_reused(tmp_path):
 
 
 def test_a_vanished_group_retires_its_id(tmp_path):
-    settings = load_settings(tmp_path)
-    before = customers(seed=1)
-    previous = train_segmentation(before, settings, MONTH)
-    previous_ids = segment_of_group(previous, before)
-
-    after = customers({"A": 100, "B": 80, "C": 120}, seed=2)
-    result = train_segmentation(
-        after, settings, date(2026, 4, 1), previous=previous.model, next_id=5
-    )
-    ids = segment_of_group(result, after)
+    _, previous_ids, result, ids = retrained(tmp_path, {"A": 100, "B": 80, "C": 120}, next_id=5)
     assert ids == {group: previous_ids[group] for group in "ABC"}
     assert result.alignment.retired_ids == (previous_ids["D"],)
     retired = result.segments.filter(pl.col("segment_id") == previous_ids["D"])
@@ -291,16 +290,9 @@ def test_a_group_replacing_a_vanished_one_gets_a_fresh_id_not_the_vanished_ones(
     # matching without a distance limit pairs E with D, so E inherits D's id and its name
     # "High margin, ..." although it is a low-margin group whose centroid moved ~4 standard
     # units (kept segments move < 0.1).
-    settings = load_settings(tmp_path)
-    before = customers(seed=1)
-    previous = train_segmentation(before, settings, MONTH)
-    previous_ids = segment_of_group(previous, before)
-
-    after = customers({"A": 100, "B": 80, "C": 120, "E": 60}, seed=2)
-    result = train_segmentation(
-        after, settings, date(2026, 4, 1), previous=previous.model, next_id=5
+    previous, previous_ids, result, ids = retrained(
+        tmp_path, {"A": 100, "B": 80, "C": 120, "E": 60}, next_id=5
     )
-    ids = segment_of_group(result, after)
     assert {group: ids[group] for group in "ABC"} == {g: previous_ids[g] for g in "ABC"}
     assert ids["E"] == 5
     assert result.alignment.retired_ids == (previous_ids["D"],)
