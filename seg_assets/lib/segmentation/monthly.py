@@ -178,28 +178,24 @@ def segment_month(
         mode, reason = _plan(con, month, settings, raw, retrain)
     if mode == "skipped":
         return _skip(con, month, reason)
-    training = None
     pinned = registered_model(con, pinned_version) if pinned_version else None
     columns = settings.source_columns() + (() if pinned is None else pinned.model.source_columns)
     frame = canonical_frame(raw, tuple(dict.fromkeys(columns)))
-    scored = None
+    previous = latest_model_before(con, month)
     if mode != "trained":
-        registered = pinned or latest_model_before(con, month)
+        registered = pinned or previous
         assert registered is not None  # the plan scores only when an earlier model exists
-        model = registered.model
-        scored = model.score(frame)
+        model, scored = registered.model, registered.model.score(frame)
         small = _small_segments(scored, frame, settings)
         if small and mode == "scored":
             # Drift left a segment below the business minimum: a new model must fix it.
-            mode, reason = (
-                "trained",
-                (
-                    f"scoring with {model.version} left {small} below min_volume_share "
-                    f"{settings.min_volume_share:g}, so a new model was trained"
-                ),
+            mode = "trained"
+            reason = (
+                f"scoring with {model.version} left {small} below min_volume_share "
+                f"{settings.min_volume_share:g}, so a new model was trained"
             )
+    training = None
     if mode == "trained":
-        previous = latest_model_before(con, month)
         try:
             training = train_segmentation(
                 frame,
@@ -211,25 +207,13 @@ def segment_month(
         except NotEnoughCustomersError as error:
             return _skip(con, month, str(error))
         model, scored = training.model, training.scored
-    assert scored is not None
     assignments = _with_volume(scored.assignments, frame, settings)
     metrics = period_over_period(con, month, assignments)
     if training is not None and truth_dir is not None:
-        truth = planted_archetypes(con, truth_dir)
-        if truth is not None:
-            metrics |= archetype_recovery(
-                assignments,
-                scored.prepared,
-                frame.get_column("customer_key").gather(scored.clustered),
-                truth,
-                settings.seed,
-            )
+        metrics |= _truth_metrics(con, truth_dir, assignments, scored, frame, settings.seed)
     with transaction(con):
         if training is not None:
-            previous_version = None
-            previous = latest_model_before(con, month)
-            if previous is not None:
-                previous_version = previous.version
+            previous_version = None if previous is None else previous.version
             publish_model(con, training, settings, month, previous_version, metrics)
         publish_month(
             con,
@@ -242,6 +226,22 @@ def segment_month(
             run_id,
         )
     return MonthOutcome(month, mode, model.version, reason, training, scored, metrics)
+
+
+def _truth_metrics(
+    con: duckdb.DuckDBPyConnection,
+    truth_dir: Path,
+    assignments: pl.DataFrame,
+    scored: Scored,
+    frame: pl.DataFrame,
+    seed: int,
+) -> dict[str, float | int]:
+    """Archetype recovery and the supervised ceiling where planted truth exists (else none)."""
+    truth = planted_archetypes(con, truth_dir)
+    if truth is None:
+        return {}
+    keys = frame.get_column("customer_key").gather(scored.clustered)
+    return archetype_recovery(assignments, scored.prepared, keys, truth, seed)
 
 
 def _small_segments(scored: Scored, frame: pl.DataFrame, settings: SegmentationSettings) -> str:
