@@ -20,16 +20,13 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import polars as pl
-from sklearn.metrics import adjusted_rand_score
 
 from seg_assets.lib.segmentation.constraints import verify_min_share
 from seg_assets.lib.segmentation.evaluation import archetype_recovery, planted_archetypes
 from seg_assets.lib.segmentation.model import Scored, SegmentationModel
 from seg_assets.lib.segmentation.registry import (
-    MONTHLY,
-    SCHEMA,
+    clear_month,
     ensure_tables,
     latest_model_before,
     next_segment_id,
@@ -41,11 +38,12 @@ from seg_assets.lib.segmentation.settings import SegmentationSettings
 from seg_assets.lib.segmentation.training import (
     NotEnoughCustomersError,
     TrainingResult,
+    assignment_agreement,
     canonical_frame,
     train_segmentation,
     volume_of,
 )
-from seg_assets.lib.warehouse import qualified_table, transaction
+from seg_assets.lib.warehouse import transaction
 
 
 @dataclass(frozen=True)
@@ -108,26 +106,14 @@ def _previous_month(month: date) -> date:
 def period_over_period(
     con: duckdb.DuckDBPyConnection, month: date, assignments: pl.DataFrame
 ) -> dict[str, float | int]:
-    """ARI and the share keeping their segment id against the previous month's publication.
-
-    Over customers clustered (not strategic) in both months; empty when the previous month
-    has no publication.
-    """
+    """ARI and the share keeping their segment id against the previous month's publication
+    (see ``training.assignment_agreement``)."""
     before = con.sql(
-        "select customer_key, segment_id as segment_before from segmentation.customer_segments"
-        " where as_of_month = ? and segment_kind = 'cluster'",
+        "select customer_key, segment_id, segment_kind from segmentation.customer_segments"
+        " where as_of_month = ?",
         params=[_previous_month(month)],
     ).pl()
-    joined = assignments.filter(pl.col("segment_kind") == "cluster").join(before, on="customer_key")
-    if joined.is_empty():
-        return {}
-    now = joined.get_column("segment_id").to_numpy()
-    then = joined.get_column("segment_before").to_numpy()
-    return {
-        "period_over_period_ari": float(adjusted_rand_score(then, now)),
-        "period_over_period_kept_share": float(np.mean(then == now)),
-        "period_over_period_customers": joined.height,
-    }
+    return assignment_agreement(before, assignments, "period_over_period")
 
 
 def _plan(
@@ -186,7 +172,7 @@ def segment_month(
         registered = pinned or previous
         assert registered is not None  # the plan scores only when an earlier model exists
         model, scored = registered.model, registered.model.score(frame)
-        small = _small_segments(scored, frame, settings)
+        small = _small_segments(_with_volume(scored.assignments, frame, settings), settings)
         if small and mode == "scored":
             # Drift left a segment below the business minimum: a new model must fix it.
             mode = "trained"
@@ -244,11 +230,9 @@ def _truth_metrics(
     return archetype_recovery(assignments, scored.prepared, keys, truth, seed)
 
 
-def _small_segments(scored: Scored, frame: pl.DataFrame, settings: SegmentationSettings) -> str:
+def _small_segments(assignments: pl.DataFrame, settings: SegmentationSettings) -> str:
     """Cluster segments below the minimum volume share, in words ('' when none)."""
-    clustered = _with_volume(scored.assignments, frame, settings).filter(
-        pl.col("segment_kind") == "cluster"
-    )
+    clustered = assignments.filter(pl.col("segment_kind") == "cluster")
     if clustered.is_empty():
         return ""
     violations = verify_min_share(
@@ -262,10 +246,7 @@ def _small_segments(scored: Scored, frame: pl.DataFrame, settings: SegmentationS
 def _skip(con: duckdb.DuckDBPyConnection, month: date, reason: str) -> MonthOutcome:
     """Clear the month's segmentation rows: nothing is published for it."""
     with transaction(con):
-        for table in MONTHLY:
-            con.execute(
-                f"delete from {qualified_table(SCHEMA, table)} where as_of_month = ?", [month]
-            )
+        clear_month(con, month)
     return MonthOutcome(month, "skipped", None, reason)
 
 

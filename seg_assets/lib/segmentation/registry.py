@@ -237,6 +237,14 @@ def publish_model(
     _insert(con, "segment_rules", _tagged(rules, model_version=version))
 
 
+def clear_month(con: duckdb.DuckDBPyConnection, as_of_month: date) -> None:
+    """Delete the month's rows from every monthly table (call inside a transaction)."""
+    for table in MONTHLY:
+        con.execute(
+            f"delete from {qualified_table(SCHEMA, table)} where as_of_month = ?", [as_of_month]
+        )
+
+
 def publish_month(
     con: duckdb.DuckDBPyConnection,
     as_of_month: date,
@@ -248,10 +256,7 @@ def publish_month(
     run_id: str,
 ) -> None:
     """Replace the month's assignments, explanations and exclusions; log the publication."""
-    for table in MONTHLY:
-        con.execute(
-            f"delete from {qualified_table(SCHEMA, table)} where as_of_month = ?", [as_of_month]
-        )
+    clear_month(con, as_of_month)
     tags = {"as_of_month": as_of_month, "model_version": version}
     _insert(con, "customer_segments", _keyed(assignments, tags))
     _insert(con, "customer_segment_explanations", _keyed(explanations, tags))

@@ -233,24 +233,27 @@ def _stability(
     ]
 
 
-def previous_model_agreement(
-    previous_scored: Scored, scored: Scored
-) -> list[tuple[str, None, float]]:
-    """ARI and share of same ids between the previous model and this one on the same customers."""
-    joined = previous_scored.assignments.filter(pl.col("segment_kind") == "cluster").join(
-        scored.assignments.filter(pl.col("segment_kind") == "cluster"),
-        on="customer_key",
-        suffix="_now",
+def assignment_agreement(
+    before: pl.DataFrame, now: pl.DataFrame, prefix: str
+) -> dict[str, float | int]:
+    """ARI and the share keeping their segment id between two assignments of customers.
+
+    Over customers clustered (not strategic) in both frames (``customer_key``,
+    ``segment_id``, ``segment_kind``); empty when they share none. Keys are
+    ``<prefix>_ari``, ``<prefix>_kept_share`` and ``<prefix>_customers``.
+    """
+    joined = before.filter(pl.col("segment_kind") == "cluster").join(
+        now.filter(pl.col("segment_kind") == "cluster"), on="customer_key", suffix="_now"
     )
     if joined.is_empty():
-        return []
-    before = joined.get_column("segment_id").to_numpy()
-    now = joined.get_column("segment_id_now").to_numpy()
-    return [
-        ("previous_model_ari", None, float(adjusted_rand_score(before, now))),
-        ("previous_model_kept_share", None, float((before == now).mean())),
-        ("previous_model_customers", None, float(joined.height)),
-    ]
+        return {}
+    then = joined.get_column("segment_id").to_numpy()
+    current = joined.get_column("segment_id_now").to_numpy()
+    return {
+        f"{prefix}_ari": float(adjusted_rand_score(then, current)),
+        f"{prefix}_kept_share": float(np.mean(then == current)),
+        f"{prefix}_customers": joined.height,
+    }
 
 
 def train_segmentation(
@@ -380,7 +383,10 @@ def train_segmentation(
     )
     stability = _stability(prepared, selection, settings, names)
     if previous is not None and set(previous.source_columns) <= set(frame.columns):
-        stability += previous_model_agreement(previous.score(frame), scored)
+        agreement = assignment_agreement(
+            previous.score(frame).assignments, scored.assignments, "previous_model"
+        )
+        stability += [(check, None, float(value)) for check, value in agreement.items()]
     # The rules read in the features' own units (untransformed), nulls at the median.
     raw = impute_median(cluster_frame.select(names).to_numpy().astype(float)).values
     cluster_labels = (
