@@ -2,8 +2,9 @@
 
 import dagster as dg
 
+from seg_assets.defs.automation import automation_defs, with_freshness
 from seg_assets.defs.intermediate import assets as intermediate
-from seg_assets.defs.jobs import full_refresh_job
+from seg_assets.defs.jobs import full_refresh_job, segmentation_refresh_job
 from seg_assets.defs.marts import assets as marts
 from seg_assets.defs.marts import cost_checks
 from seg_assets.defs.mdm import assets as mdm
@@ -13,6 +14,7 @@ from seg_assets.defs.quality.report import dq_report_asset
 from seg_assets.defs.resources import default_resources
 from seg_assets.defs.segmentation import assets as segmentation
 from seg_assets.defs.segmentation import checks as segmentation_checks
+from seg_assets.defs.segmentation import drift as segmentation_drift
 from seg_assets.defs.serving.assets import published_warehouse_asset
 from seg_assets.defs.settings import assets as settings
 from seg_assets.defs.sources import assets as sources
@@ -44,14 +46,17 @@ def build_definitions() -> dg.Definitions:
         intermediate.defs,
         marts.defs,
         segmentation.defs,
+        segmentation_drift.defs,
     )
     _check_lineage(domain_defs)
     asset_keys = [key for asset in domain_defs.assets or [] for key in asset.keys]
     checks = suite_checks(asset_keys)
     checked = sorted({key.asset_key for check in checks for key in check.check_keys})
     report = dq_report_asset(checked)
-    return dg.Definitions.merge(
+    automation, automation_settings = automation_defs()
+    merged = dg.Definitions.merge(
         domain_defs,
+        automation,
         dg.Definitions(
             assets=[report, published_warehouse_asset([*asset_keys, report.key])],
             asset_checks=[
@@ -60,11 +65,12 @@ def build_definitions() -> dg.Definitions:
                 *(cost_checks.defs.asset_checks or []),
                 *(segmentation_checks.defs.asset_checks or []),
             ],
-            jobs=[full_refresh_job],
+            jobs=[full_refresh_job, segmentation_refresh_job],
             resources=default_resources(),
             executor=dg.in_process_executor,
         ),
     )
+    return with_freshness(merged, automation_settings)
 
 
 defs = build_definitions()

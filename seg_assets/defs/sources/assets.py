@@ -8,6 +8,7 @@ from dagster_duckdb import DuckDBResource
 from seg_assets.defs.resources import LandingFiles
 from seg_assets.defs.row_conservation import rows_conserved_result
 from seg_assets.defs.table_metadata import table_metadata
+from seg_assets.lib.automation.landing_changes import content_sha256
 from seg_assets.lib.project import config_dir
 from seg_assets.lib.raw_loading import (
     QUARANTINE_SCHEMA,
@@ -19,6 +20,9 @@ from seg_assets.lib.source_contracts import SourceContract, load_source_contract
 from seg_assets.lib.warehouse import row_count
 
 SOURCES_GROUP = "sources"
+# Metadata key of the loaded file's SHA-256: the landing sensor's baseline for files it has not
+# seen yet, so turning it on over a built warehouse launches nothing.
+CONTENT_DIGEST = "content_sha256"
 
 
 def raw_asset_key(source_name: str) -> dg.AssetKey:
@@ -56,6 +60,7 @@ def _raw_asset(contract: SourceContract) -> dg.AssetsDefinition:
             metadata={
                 **metadata,
                 "source_file": dg.MetadataValue.path(str(result.file)),
+                CONTENT_DIGEST: content_sha256(result.file),
                 "rows_in_file": result.rows_in_file,
                 "rows_quarantined": result.rows_quarantined,
                 "ignored_columns": ", ".join(result.ignored_columns) or "none",

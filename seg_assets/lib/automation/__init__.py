@@ -1,0 +1,1 @@
+"""Automation logic without Dagster: landing changes, drift episodes, the snapshot's state."""

@@ -1,0 +1,1 @@
+"""Drift statistics of features and segments against the model's training month."""

@@ -1,0 +1,1 @@
+"""Framework-free guard: may a retrained segmentation model replace the serving one?"""
