@@ -25,6 +25,29 @@ CONFIG = PROJECT_ROOT / "config" / "generator.yaml"
 CONTRACTS = load_source_contracts(PROJECT_ROOT / "config" / "sources.yaml")
 SMALL = {"customers": 300, "months": 6, "order_lines": 20_000}
 ERP_ID = r"^C\d{6}$"
+# sha256 (first 16 hex digits) of the SMALL run's files as written before planted drift existed;
+# Parquet by content, as its bytes name the writer's version. `drift: null` must keep them. If
+# the generator's output changes on purpose, regenerate them and say so in the change.
+UNDRIFTED_DIGESTS = {
+    "landing/crm/accounts.csv": "00959c8cbf2d6a3b",
+    "landing/erp/customers.csv": "f4e10a84e065dc09",
+    "landing/erp/order_lines.csv": "1624b67a40526b99",
+    "landing/erp/orders.csv": "900044fb628e7881",
+    "landing/erp/products.csv": "60e02dc992ef4493",
+    "landing/erp/returns.csv": "fd51a7b2b7886370",
+    "landing/finance/billing_accounts.csv": "092408ade36468ee",
+    "landing/finance/cost_pools.csv": "94c6e11ba00447c8",
+    "landing/finance/invoices.csv": "74e5cff1823db3d5",
+    "landing/tms/shipment_lines.parquet": "ab6380247a54ed45",
+    "landing/tms/shipments.parquet": "dc06504c41cb0c91",
+    "landing/wms/activity.parquet": "b84b54109fe47469",
+    "landing/wms/storage.csv": "b909691ec00ad45d",
+    "truth/customer_archetypes.csv": "3522d7616cbf8a24",
+    "truth/customer_crosswalk.csv": "83297af96691eb70",
+    "truth/customer_duplicates.csv": "3c031c3ea6bbf8b8",
+    "truth/parent_links.csv": "9716e00737248bd3",
+    "truth/planted_faults.csv": "4e8434da9032df52",
+}
 
 
 @pytest.fixture(scope="module")
@@ -128,6 +151,19 @@ def test_same_seed_gives_identical_files(run: GenerationReport, rerun: Generatio
             assert pl.read_parquet(path).equals(pl.read_parquet(twin)), source
     for path in sorted(run.truth_dir.iterdir()):
         assert _digest(path) == _digest(rerun.truth_dir / path.name), path.name
+
+
+def test_output_without_drift_matches_the_pinned_digests(run: GenerationReport) -> None:
+    root = run.landing_dir.parent
+    digests = {}
+    for name in UNDRIFTED_DIGESTS:
+        path = root / name
+        if path.suffix == ".parquet":
+            data = pl.read_parquet(path).write_csv().encode()
+        else:
+            data = path.read_bytes()
+        digests[name] = hashlib.sha256(data).hexdigest()[:16]
+    assert digests == UNDRIFTED_DIGESTS
 
 
 def test_different_seed_gives_different_data(

@@ -5,12 +5,22 @@
 """
 
 from seg_assets.lib.generator.pipeline import GenerationReport, generate
-from seg_assets.lib.generator.settings import FaultRates, GeneratorConfigError, GeneratorSettings
+from seg_assets.lib.generator.settings import (
+    ArchetypeSwitch,
+    DriftSettings,
+    FaultRates,
+    GeneratorConfigError,
+    GeneratorSettings,
+    MarketShift,
+)
 
 __all__ = [
+    "ArchetypeSwitch",
+    "DriftSettings",
     "FaultRates",
     "GenerationReport",
     "GeneratorConfigError",
     "GeneratorSettings",
+    "MarketShift",
     "generate",
 ]

@@ -31,6 +31,8 @@ class DemandPlan:
     expected_orders: np.ndarray
     extra_lines_factor: float
     expected_lines: float
+    # Expected orders per unit of intensity (rate x season x trend x noise x activity).
+    intensity_scale: float
 
     @property
     def total_orders(self) -> int:
@@ -68,6 +70,37 @@ def _active_months(archetype: np.ndarray, months: int, rng: np.random.Generator)
     return active | ~bursty[:, None]
 
 
+def _intensity(
+    behaviour: CustomerBehaviour, lifecycle: Lifecycle, window: TimeWindow, rng: np.random.Generator
+) -> np.ndarray:
+    """Unscaled order intensity per customer and month: rate, season, trend, noise, activity."""
+    n, months = behaviour.size, window.months
+    month = np.arange(months)
+    calendar = np.array([window.calendar_month(m) for m in month])
+    season = 1.0 + behaviour.seasonal_amplitude[:, None] * np.cos(
+        2 * np.pi * (calendar[None, :] - behaviour.seasonal_peak[:, None]) / 12
+    )
+    trend = np.exp(behaviour.trend[:, None] * (month[None, :] - (months - 1) / 2))
+    shape = archetype_table("month_noise_shape")[behaviour.archetype][:, None]
+    noise = rng.gamma(shape, 1.0 / shape, (n, months))
+    active = _active_months(behaviour.archetype, months, rng)
+    alive = (month[None, :] >= lifecycle.first_month[:, None]) & (
+        month[None, :] <= lifecycle.last_month[:, None]
+    )
+    return behaviour.orders_rate[:, None] * season * trend * noise * active * alive
+
+
+def _order_counts(
+    expected: np.ndarray, archetype: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Whole orders per customer-month around ``expected``."""
+    scheduled = np.array([a.scheduled for a in ARCHETYPES])[archetype][:, None]
+    # Replenishment buyers order on a schedule: counts vary only by rounding, not by Poisson.
+    rounded = np.floor(expected) + (rng.random(expected.shape) < expected - np.floor(expected))
+    poisson = rng.poisson(expected)
+    return np.where(scheduled, rounded, poisson).astype(np.int64)
+
+
 def plan_demand(
     behaviour: CustomerBehaviour,
     lifecycle: Lifecycle,
@@ -90,28 +123,10 @@ def plan_demand(
     rng
         The demand stream.
     """
-    n, months = behaviour.size, window.months
-    month = np.arange(months)
-    calendar = np.array([window.calendar_month(m) for m in month])
-    season = 1.0 + behaviour.seasonal_amplitude[:, None] * np.cos(
-        2 * np.pi * (calendar[None, :] - behaviour.seasonal_peak[:, None]) / 12
-    )
-    trend = np.exp(behaviour.trend[:, None] * (month[None, :] - (months - 1) / 2))
-    shape = archetype_table("month_noise_shape")[behaviour.archetype][:, None]
-    noise = rng.gamma(shape, 1.0 / shape, (n, months))
-    active = _active_months(behaviour.archetype, months, rng)
-    alive = (month[None, :] >= lifecycle.first_month[:, None]) & (
-        month[None, :] <= lifecycle.last_month[:, None]
-    )
-    intensity = behaviour.orders_rate[:, None] * season * trend * noise * active * alive
+    intensity = _intensity(behaviour, lifecycle, window, rng)
     scale = target_lines / max(float((intensity * behaviour.lines_mean[:, None]).sum()), 1e-9)
     expected = intensity * scale
-
-    scheduled = np.array([a.scheduled for a in ARCHETYPES])[behaviour.archetype][:, None]
-    # Replenishment buyers order on a schedule: counts vary only by rounding, not by Poisson.
-    rounded = np.floor(expected) + (rng.random((n, months)) < expected - np.floor(expected))
-    poisson = rng.poisson(expected)
-    counts = np.where(scheduled, rounded, poisson).astype(np.int64)
+    counts = _order_counts(expected, behaviour.archetype, rng)
 
     orders = counts.sum()
     extra = float((counts * (behaviour.lines_mean[:, None] - 1.0)).sum())
@@ -121,4 +136,34 @@ def plan_demand(
         expected_orders=expected,
         extra_lines_factor=factor,
         expected_lines=float(orders + factor * extra),
+        intensity_scale=scale,
     )
+
+
+def plan_demand_at_scale(
+    behaviour: CustomerBehaviour,
+    lifecycle: Lifecycle,
+    window: TimeWindow,
+    intensity_scale: float,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Order counts per customer-month for customers joining an existing plan's scale.
+
+    Customers drawn here order like the plan's customers of the same behaviour, without
+    rescaling anyone else's orders (used for customers whose behaviour drifts).
+
+    Parameters
+    ----------
+    behaviour
+        Per-customer behaviour of the customers to plan.
+    lifecycle
+        Months in which each of them can order.
+    window
+        The order window.
+    intensity_scale
+        ``DemandPlan.intensity_scale`` of the plan they join.
+    rng
+        A stream of their own.
+    """
+    expected = _intensity(behaviour, lifecycle, window, rng) * intensity_scale
+    return _order_counts(expected, behaviour.archetype, rng)

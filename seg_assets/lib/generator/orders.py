@@ -68,6 +68,7 @@ def generate_orders(
     extra_lines_factor: float,
     window: TimeWindow,
     rng: np.random.Generator,
+    units_factor: float = 1.0,
 ) -> OrderBatch:
     """Draw one month's orders and lines.
 
@@ -87,6 +88,9 @@ def generate_orders(
         The order window.
     rng
         This month's order stream.
+    units_factor
+        Multiplies every line's units before rounding (a planted market shift); it draws no
+        random numbers, so the other columns stay as they are.
     """
     behaviour = universe.behaviour
     customer = np.repeat(np.arange(universe.size), order_counts)
@@ -136,6 +140,7 @@ def generate_orders(
         behaviour.units_median[line_customer]
         * np.exp(noise * rng.standard_normal(line_order.size))
         * (REFERENCE_PRICE / price) ** PRICE_ELASTICITY
+        * units_factor
     )
     quantity = np.maximum(1, np.round(quantity)).astype(np.int64)
     quantity = np.minimum(quantity, 20 * catalogue.units_per_pallet[product])
@@ -159,4 +164,74 @@ def generate_orders(
         quantity=quantity,
         unit_price_cents=unit_price_cents,
         promised_date=promised,
+    )
+
+
+def select_orders(batch: OrderBatch, keep: np.ndarray) -> OrderBatch:
+    """The orders of a batch where ``keep`` is true, with their lines, in the same order.
+
+    Parameters
+    ----------
+    batch
+        One month's orders and lines.
+    keep
+        One flag per order.
+    """
+    kept = np.flatnonzero(keep)
+    position = np.full(batch.order_count, -1, dtype=np.int64)
+    position[kept] = np.arange(kept.size)
+    lines = np.flatnonzero(keep[batch.line_order])
+    return OrderBatch(
+        month=batch.month,
+        customer=batch.customer[kept],
+        erp_number=batch.erp_number[kept],
+        order_date=batch.order_date[kept],
+        requested_date=batch.requested_date[kept],
+        channel=batch.channel[kept],
+        line_order=position[batch.line_order[lines]],
+        line_number=batch.line_number[lines],
+        product=batch.product[lines],
+        quantity=batch.quantity[lines],
+        unit_price_cents=batch.unit_price_cents[lines],
+        promised_date=batch.promised_date[lines],
+    )
+
+
+def merge_orders(first: OrderBatch, second: OrderBatch) -> OrderBatch:
+    """One batch of the orders of two batches of the same month, sorted by order date.
+
+    Each batch keeps its own order within a day; on the same day ``first``'s orders come first.
+
+    Parameters
+    ----------
+    first, second
+        Batches of the same month, each sorted by order date.
+    """
+    order_date = np.concatenate([first.order_date, second.order_date])
+    order = np.argsort(order_date, kind="stable")
+    position = np.empty(order.size, dtype=np.int64)
+    position[order] = np.arange(order.size)
+    line_order = position[np.concatenate([first.line_order, second.line_order + first.order_count])]
+    line_number = np.concatenate([first.line_number, second.line_number])
+    lines = np.lexsort((line_number, line_order))
+
+    def orders_of(name: str) -> np.ndarray:
+        return np.concatenate([getattr(first, name), getattr(second, name)])[order]
+
+    def lines_of(name: str) -> np.ndarray:
+        return np.concatenate([getattr(first, name), getattr(second, name)])[lines]
+
+    return OrderBatch(
+        month=first.month,
+        customer=orders_of("customer"),
+        erp_number=orders_of("erp_number"),
+        order_date=orders_of("order_date"),
+        requested_date=orders_of("requested_date"),
+        channel=orders_of("channel"),
+        line_order=line_order[lines],
+        line_number=line_number[lines],
+        product=lines_of("product"),
+        quantity=lines_of("quantity"),
+        unit_price_cents=lines_of("unit_price_cents"),
+        promised_date=lines_of("promised_date"),
     )

@@ -10,6 +10,7 @@ import polars as pl
 
 from seg_assets.lib.generator.customers import CustomerUniverse, build_customers
 from seg_assets.lib.generator.demand import DemandPlan, plan_demand
+from seg_assets.lib.generator.drift import PlantedDrift, plant_drift
 from seg_assets.lib.generator.extracts import (
     MonthIds,
     Numbering,
@@ -54,6 +55,8 @@ TRUTH_FILES = (
     "customer_crosswalk",
     "parent_links",
     "planted_faults",
+    "archetype_switches",
+    "drift_episodes",
 )
 
 
@@ -79,6 +82,7 @@ class _Run:
     universe: CustomerUniverse
     catalogue: ProductCatalogue
     plan: DemandPlan
+    drift: PlantedDrift
     numbering: Numbering
     planter: FaultPlanter
     drivers: CostDrivers
@@ -86,20 +90,24 @@ class _Run:
 
 
 def _generate_month(run: _Run, month: int) -> None:
-    seed, window, universe = run.settings.seed, run.window, run.universe
+    seed, window, drift = run.settings.seed, run.window, run.drift
+    # Behaviour behind this month's orders, returns and payments (switched from the drift on).
+    universe = drift.customers_in(month, run.universe)
 
     def stream(name: str) -> np.random.Generator:
         return random_stream(seed, name, month)
 
     batch = generate_orders(
         month,
-        universe,
+        run.universe,
         run.catalogue,
         run.plan.order_counts[:, month],
         run.plan.extra_lines_factor,
         window,
         stream("orders"),
+        units_factor=drift.units_factor_in(month),
     )
+    batch = drift.switch_orders(batch, run.catalogue, run.plan.extra_lines_factor, window)
     fault_rng = stream("faults")
     order_picks = run.planter.choose("erp__orders", batch.order_count, fault_rng)
     line_picks = run.planter.choose("erp__order_lines", batch.line_count, fault_rng)
@@ -110,7 +118,10 @@ def _generate_month(run: _Run, month: int) -> None:
     activity = warehouse_activity(batch, shipments, run.catalogue, stream("warehouse"))
     returns = draw_returns(batch, shipments, universe, window, stream("returns"))
     invoices = invoice_orders(batch, shipments, universe, window, stream("finance"))
-    storage = monthly_storage(month, universe, run.plan, run.catalogue, window, stream("storage"))
+    # Dedicated stock is a warehouse contract: the drift leaves storage as it was.
+    storage = monthly_storage(
+        month, run.universe, run.plan, run.catalogue, window, stream("storage")
+    )
 
     numbering = run.numbering
     ids = MonthIds(
@@ -198,8 +209,20 @@ def _generate_month(run: _Run, month: int) -> None:
     add_receivable_exposure(drivers, invoices, window)
 
 
+def _drift_manifest(drift: PlantedDrift) -> dict[str, Any]:
+    return {
+        "drift": {
+            "switched_customers": int(drift.switched.size),
+            "orders_added": drift.orders_added,
+            "orders_removed": drift.orders_removed,
+            "expected_order_lines_added": round(drift.lines_added, 1),
+        }
+    }
+
+
 def _manifest(run: _Run, report_rows: dict[str, int]) -> dict[str, Any]:
     planter = run.planter
+    drift = run.settings.drift
     return {
         "generator_version": GENERATOR_VERSION,
         "settings": run.settings.as_dict(),
@@ -224,6 +247,7 @@ def _manifest(run: _Run, report_rows: dict[str, int]) -> dict[str, Any]:
             "expected_order_lines": round(run.plan.expected_lines, 1),
             "extra_lines_factor": round(run.plan.extra_lines_factor, 6),
         },
+        **({} if drift is None else _drift_manifest(run.drift)),
         "truth_files": [f"{name}.csv" for name in TRUTH_FILES],
     }
 
@@ -247,7 +271,7 @@ def generate(
     Parameters
     ----------
     settings
-        Scale, seed, master-data quality and fault rates.
+        Scale, seed, master-data quality, fault rates and planted drift.
     landing_dir
         Folder that receives ``<system>/<entity>.<format>`` files.
     truth_dir
@@ -273,8 +297,12 @@ def generate(
         settings.order_lines,
         random_stream(settings.seed, "demand"),
     )
+    drift = plant_drift(settings, window, universe, plan)
     numbering = Numbering.for_scale(
-        plan.total_orders, plan.expected_lines, settings.customers, settings.months
+        plan.total_orders + drift.orders_added - drift.orders_removed,
+        plan.expected_lines + drift.lines_added,
+        settings.customers,
+        settings.months,
     )
     with LandingWriter(Path(landing_dir), Path(truth_dir), contracts) as writer:
         run = _Run(
@@ -283,6 +311,7 @@ def generate(
             universe=universe,
             catalogue=catalogue,
             plan=plan,
+            drift=drift,
             numbering=numbering,
             planter=FaultPlanter(settings.faults.as_dict()),
             drivers=CostDrivers(window.months),
@@ -303,6 +332,8 @@ def generate(
         writer.write_truth("customer_crosswalk", universe.truth_crosswalk)
         writer.write_truth("parent_links", universe.truth_parent_links)
         writer.write_truth("planted_faults", run.planter.planted())
+        writer.write_truth("archetype_switches", drift.truth_switches)
+        writer.write_truth("drift_episodes", drift.truth_episodes)
         row_counts = dict(writer.rows)
         writer.write_manifest(_manifest(run, row_counts))
         files = writer.publish()

@@ -1,4 +1,4 @@
-"""Settings of the synthetic source generator: scale, master-data quality and fault rates."""
+"""Settings of the synthetic source generator: scale, master-data quality, faults and drift."""
 
 import dataclasses
 import datetime as dt
@@ -23,6 +23,208 @@ DEFAULT_ARCHETYPE_SHARES: tuple[tuple[str, float], ...] = (
 
 class GeneratorConfigError(SegAssetsError):
     """The generator settings (``config/generator.yaml`` or overrides) are invalid."""
+
+
+def _number(value: Any, key: str) -> float:
+    """A YAML number as float; anything else (text, booleans, lists) is a config error."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise GeneratorConfigError(f"{key} must be a number, got {value!r}")
+    return float(value)
+
+
+def _section(value: Any, key: str, allowed: set[str]) -> dict[str, Any]:
+    """A mapping section of the YAML with only ``allowed`` keys."""
+    if not isinstance(value, Mapping):
+        raise GeneratorConfigError(f"{key} must be a mapping or null, got {value!r}")
+    unknown = {str(name) for name in value} - allowed
+    if unknown:
+        raise GeneratorConfigError(
+            f"{key}: unknown key(s) {sorted(unknown)}; allowed are {sorted(allowed)}"
+        )
+    return {str(name): item for name, item in value.items()}
+
+
+@dataclass(frozen=True)
+class ArchetypeSwitch:
+    """From the drift month on, a share of the customers of some archetypes behave as another.
+
+    Attributes
+    ----------
+    share
+        Share of the customers of ``from_archetypes`` that switch; exactly
+        ``round(share * n)`` of them, ``n`` counting the customers of those archetypes.
+    from_archetypes
+        Archetypes whose customers may switch (YAML key ``from``: a name or a list).
+    to_archetype
+        Archetype whose behaviour the switched customers take on (YAML key ``to``).
+    """
+
+    share: float = 0.3
+    from_archetypes: tuple[str, ...] = ("long_tail_occasional",)
+    to_archetype: str = "large_steady"
+
+    def __post_init__(self) -> None:
+        known = sorted(name for name, _ in DEFAULT_ARCHETYPE_SHARES)
+        problems = []
+        if not 0 < self.share <= 1:
+            problems.append(
+                f"drift.archetype_switch.share must be above 0 and at most 1, got {self.share}"
+                " (set archetype_switch: null for no switch)"
+            )
+        names = list(self.from_archetypes)
+        if not names or len(set(names)) != len(names) or not set(names) <= set(known):
+            problems.append(
+                f"drift.archetype_switch.from must list distinct archetypes of {known}, got {names}"
+            )
+        if self.to_archetype not in known:
+            problems.append(
+                f"drift.archetype_switch.to must be one of {known}, got {self.to_archetype!r}"
+            )
+        elif self.to_archetype in names:
+            problems.append(
+                f"drift.archetype_switch.to ({self.to_archetype}) must not be in"
+                " drift.archetype_switch.from"
+            )
+        if problems:
+            raise GeneratorConfigError("; ".join(problems))
+
+    def as_dict(self) -> dict[str, Any]:
+        """The switch in the YAML layout (keys ``share``, ``from``, ``to``)."""
+        return {"share": self.share, "from": list(self.from_archetypes), "to": self.to_archetype}
+
+    @classmethod
+    def from_mapping(cls, value: Any) -> Self | None:
+        """Read ``drift.archetype_switch`` (``None`` when null); missing keys take defaults."""
+        if value is None:
+            return None
+        section = _section(value, "drift.archetype_switch", {"share", "from", "to"})
+        values: dict[str, Any] = {}
+        if "share" in section:
+            values["share"] = _number(section["share"], "drift.archetype_switch.share")
+        if "from" in section:
+            names = section["from"]
+            names = [names] if isinstance(names, str) else names
+            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                raise GeneratorConfigError(
+                    "drift.archetype_switch.from must be an archetype name or a list of them,"
+                    f" got {section['from']!r}"
+                )
+            values["from_archetypes"] = tuple(names)
+        if "to" in section:
+            if not isinstance(section["to"], str):
+                raise GeneratorConfigError(
+                    f"drift.archetype_switch.to must be an archetype name, got {section['to']!r}"
+                )
+            values["to_archetype"] = section["to"]
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class MarketShift:
+    """From the drift month on, every customer's units per order line change by a factor.
+
+    Attributes
+    ----------
+    units_per_line_factor
+        Multiplies the units of every order line (before rounding to whole units).
+    """
+
+    units_per_line_factor: float = 0.8
+
+    def __post_init__(self) -> None:
+        factor = self.units_per_line_factor
+        if not 0.1 <= factor <= 10 or factor == 1:
+            raise GeneratorConfigError(
+                "drift.market_shift.units_per_line_factor must lie between 0.1 and 10 and"
+                f" differ from 1, got {factor} (set market_shift: null for no shift)"
+            )
+
+    def as_dict(self) -> dict[str, Any]:
+        """The shift in the YAML layout."""
+        return {"units_per_line_factor": self.units_per_line_factor}
+
+    @classmethod
+    def from_mapping(cls, value: Any) -> Self | None:
+        """Read ``drift.market_shift`` (``None`` when null); a missing factor takes the default."""
+        if value is None:
+            return None
+        section = _section(value, "drift.market_shift", {"units_per_line_factor"})
+        if "units_per_line_factor" not in section:
+            return cls()
+        key = "drift.market_shift.units_per_line_factor"
+        return cls(units_per_line_factor=_number(section["units_per_line_factor"], key))
+
+
+@dataclass(frozen=True)
+class DriftSettings:
+    """Planted drift: behaviour that changes from one month of the window on.
+
+    Attributes
+    ----------
+    from_month
+        First day of the first month in which the drift applies; inside the window.
+    archetype_switch
+        Customers that start to behave as another archetype, or ``None``.
+    market_shift
+        A change in every customer's order-line size, or ``None``.
+    """
+
+    from_month: dt.date
+    archetype_switch: ArchetypeSwitch | None = None
+    market_shift: MarketShift | None = None
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not isinstance(self.from_month, dt.date) or isinstance(self.from_month, dt.datetime):
+            problems.append(f"drift.from_month must be a date YYYY-MM-01, got {self.from_month!r}")
+        elif self.from_month.day != 1:
+            problems.append(
+                f"drift.from_month must be the first day of a month, got {self.from_month}"
+            )
+        if self.archetype_switch is None and self.market_shift is None:
+            problems.append(
+                "drift needs archetype_switch or market_shift (set drift: null for no drift)"
+            )
+        if problems:
+            raise GeneratorConfigError("; ".join(problems))
+
+    def as_dict(self) -> dict[str, Any]:
+        """The drift in the YAML layout (for the manifest)."""
+        switch, shift = self.archetype_switch, self.market_shift
+        return {
+            "from_month": self.from_month.isoformat(),
+            "archetype_switch": None if switch is None else switch.as_dict(),
+            "market_shift": None if shift is None else shift.as_dict(),
+        }
+
+    @classmethod
+    def from_mapping(cls, value: Any) -> Self | None:
+        """Read the ``drift`` section of ``config/generator.yaml`` (``None`` when null).
+
+        Parameters
+        ----------
+        value
+            ``None``, or a mapping with ``from_month`` (a date or ``YYYY-MM-01`` text) and
+            optional ``archetype_switch`` and ``market_shift`` sections.
+        """
+        if value is None:
+            return None
+        section = _section(value, "drift", {"from_month", "archetype_switch", "market_shift"})
+        if section.get("from_month") is None:
+            raise GeneratorConfigError("drift.from_month is required (a date YYYY-MM-01)")
+        from_month = section["from_month"]
+        if isinstance(from_month, str):
+            try:
+                from_month = dt.date.fromisoformat(from_month)
+            except ValueError as error:
+                raise GeneratorConfigError(
+                    f"drift.from_month must be a date YYYY-MM-01, got {section['from_month']!r}"
+                ) from error
+        return cls(
+            from_month=from_month,
+            archetype_switch=ArchetypeSwitch.from_mapping(section.get("archetype_switch")),
+            market_shift=MarketShift.from_mapping(section.get("market_shift")),
+        )
 
 
 @dataclass(frozen=True)
@@ -79,6 +281,9 @@ class GeneratorSettings:
         returns have not happened yet.
     faults
         Planted fault rates.
+    drift
+        Planted drift from one month on, or ``None`` for none (then the output is exactly that
+        of a generator without drift).
     """
 
     seed: int = 20241101
@@ -95,6 +300,7 @@ class GeneratorSettings:
     crm_erp_ref_share: float = 0.30
     extract_lag_days: int = 30
     faults: FaultRates = field(default_factory=FaultRates)
+    drift: DriftSettings | None = None
 
     def __post_init__(self) -> None:
         problems = []
@@ -137,8 +343,35 @@ class GeneratorSettings:
             for name, rate in rates.items()
             if not 0 <= rate <= 0.1
         )
+        problems.extend(self._drift_problems())
         if problems:
             raise GeneratorConfigError("invalid generator settings: " + "; ".join(problems))
+
+    def _drift_problems(self) -> list[str]:
+        if self.drift is None:
+            return []
+        if not isinstance(self.drift, DriftSettings):
+            return [f"drift must be DriftSettings, a mapping or None, got {self.drift!r}"]
+        first = self.start_month
+        last = dt.date(
+            first.year + (first.month - 1 + self.months - 1) // 12,
+            (first.month - 1 + self.months - 1) % 12 + 1,
+            1,
+        )
+        if not first <= self.drift.from_month <= last:
+            return [
+                f"drift.from_month must lie inside the generated months {first} .. {last},"
+                f" got {self.drift.from_month}"
+            ]
+        return []
+
+    @property
+    def drift_month(self) -> int | None:
+        """Window month (0-based) from which the drift applies, or ``None`` without drift."""
+        if self.drift is None:
+            return None
+        start, month = self.start_month, self.drift.from_month
+        return (month.year - start.year) * 12 + month.month - start.month
 
     @property
     def archetype_share_map(self) -> dict[str, float]:
@@ -146,7 +379,13 @@ class GeneratorSettings:
         return dict(self.archetype_shares)
 
     def replace(self, **changes: Any) -> Self:
-        """Return a copy with some fields changed (validated again)."""
+        """Return a copy with some fields changed (validated again).
+
+        ``drift`` may also be given in the YAML layout, e.g.
+        ``drift={"from_month": "2025-11-01", "market_shift": {"units_per_line_factor": 0.8}}``.
+        """
+        if isinstance(changes.get("drift"), Mapping):
+            changes["drift"] = DriftSettings.from_mapping(changes["drift"])
         return dataclasses.replace(self, **changes)
 
     def as_dict(self) -> dict[str, Any]:
@@ -166,6 +405,8 @@ class GeneratorSettings:
             "crm_erp_ref_share": self.crm_erp_ref_share,
             "extract_lag_days": self.extract_lag_days,
             "faults": self.faults.as_dict(),
+            # Only when set: manifests of runs without drift keep their previous settings block.
+            **({} if self.drift is None else {"drift": self.drift.as_dict()}),
         }
 
     @classmethod
@@ -176,12 +417,12 @@ class GeneratorSettings:
         ----------
         document
             Mapping with optional keys ``seed``, ``scale``, ``archetype_shares``,
-            ``master_data``, ``extract_lag_days`` and ``faults``.
+            ``master_data``, ``extract_lag_days``, ``faults`` and ``drift``.
         where
             Name of the origin, used in error messages.
         """
         sections = {"seed", "scale", "archetype_shares", "master_data", "extract_lag_days"}
-        unknown = set(document) - sections - {"faults"}
+        unknown = set(document) - sections - {"faults", "drift"}
         if unknown:
             raise GeneratorConfigError(f"{where}: unknown top-level key(s) {sorted(unknown)}")
         values: dict[str, Any] = {}
@@ -208,6 +449,10 @@ class GeneratorSettings:
         if unknown_faults:
             raise GeneratorConfigError(f"{where}: unknown fault(s) {sorted(unknown_faults)}")
         values["faults"] = FaultRates(**{name: float(rate) for name, rate in faults.items()})
+        try:
+            values["drift"] = DriftSettings.from_mapping(document.get("drift"))
+        except GeneratorConfigError as error:
+            raise GeneratorConfigError(f"{where}: {error}") from error
         field_names = {f.name for f in dataclasses.fields(cls)}
         unknown_fields = set(values) - field_names
         if unknown_fields:
@@ -226,7 +471,9 @@ class GeneratorSettings:
         path
             A file laid out like ``config/generator.yaml``.
         **overrides
-            Field values that replace the file's, e.g. ``seed=7`` or ``customers=300``.
+            Field values that replace the file's, e.g. ``seed=7`` or ``customers=300``;
+            ``drift`` takes ``DriftSettings``, ``None`` or a mapping laid out like the file's
+            ``drift`` section.
         """
         path = Path(path)
         try:
@@ -236,4 +483,9 @@ class GeneratorSettings:
                 f"{path}: cannot read generator settings: {error}"
             ) from error
         settings = cls.from_mapping(document, where=str(path))
-        return settings.replace(**overrides) if overrides else settings
+        if not overrides:
+            return settings
+        try:
+            return settings.replace(**overrides)
+        except GeneratorConfigError as error:
+            raise GeneratorConfigError(f"{path} with overrides: {error}") from error
