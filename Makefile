@@ -7,7 +7,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
 BENCH_ARGS ?= --scale 1m 10m --repeat 3 --series
 
-.PHONY: demo test bench ui lint clean distclean
+.PHONY: demo test test-browser bench ui lint clean distclean
 
 $(INSTALLED): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ demo: $(INSTALLED)
 # Two workers on two cores: scikit-learn's OpenMP threads would only fight over them.
 test: $(INSTALLED)
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadfile
+
+## test-browser: the Dagster UI tests in Debian's chromium (screenshots in test-artifacts/)
+test-browser: $(INSTALLED)
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -m browser -p no:cacheprovider
 
 ## bench: generate cached data sets and measure full/partition refreshes vs bare DuckDB and pandas
 bench: $(INSTALLED)

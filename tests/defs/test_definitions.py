@@ -55,7 +55,7 @@ def test_lineage_runs_from_each_raw_file_to_the_customer_month_mart():
 
 def test_every_asset_has_a_description_group_and_kind():
     specs = list(defs.resolve_all_asset_specs())
-    assert len(specs) == 72
+    assert len(specs) == 73
     groups = {spec.group_name for spec in specs}
     assert groups == {
         "sources",
@@ -99,6 +99,7 @@ def test_only_month_facts_are_partitioned():
         "marts/fct_tier_segment_crosstab",
         "segmentation/customer_segment_explanations",
         "segmentation/customer_segments",
+        "segmentation/drift_history",
         "segmentation/excluded_customers",
         "segmentation/model_assignments",
         "segmentation/model_registry",

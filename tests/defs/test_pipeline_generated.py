@@ -33,8 +33,9 @@ def test_every_asset_materializes_and_no_blocking_check_fails(generated):
     assert materialized == {spec.key for spec in defs.resolve_all_asset_specs()}
     evaluations = result.get_asset_check_evaluations()
     # raw and staging conservation, 14 suites, 11 master-data (golden-customer checks on
-    # segments and their history included), 4 cost-to-serve and 3 segmentation checks
-    assert len(evaluations) == 13 + 13 + 14 + 11 + 4 + 3
+    # segments and their history included), 4 cost-to-serve, 3 segmentation checks and the
+    # drift warning
+    assert len(evaluations) == 13 + 13 + 14 + 11 + 4 + 3 + 1
     # Planted suspect values fail warnings (see below), which block nothing.
     blocking = [e.asset_key for e in evaluations if not e.passed and e.severity.value == "ERROR"]
     assert blocking == []
