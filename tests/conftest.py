@@ -10,6 +10,7 @@ import duckdb
 import numpy as np
 import polars as pl
 import pytest
+import yaml
 
 from seg_assets.definitions import defs
 from seg_assets.defs.partitions import month_range_tags, monthly_partitions
@@ -118,6 +119,38 @@ def run_pipeline(
         raise_on_error=raise_on_error,
         instance=dg.DagsterInstance.ephemeral(),
         run_config=dict(run_config or {}),
+    )
+
+
+# The segmentation step (and its drift history) with the marts that read its tables.
+SEGMENTATION_AND_MARTS = dg.AssetSelection.groups("segmentation") | dg.AssetSelection.assets(
+    dg.AssetKey(["marts", "fct_segment_profiles"]),
+    dg.AssetKey(["marts", "fct_tier_segment_crosstab"]),
+    dg.AssetKey(["marts", "dim_customer_segment_history"]),
+    dg.AssetKey(["marts", "fct_segment_migration"]),
+)
+
+
+def config_copy(tmp_path: Path, file: str, **changes: object) -> Path:
+    """The project's config folder with top-level ``changes`` made to ``file``."""
+    target = tmp_path / "config"
+    if not target.exists():
+        shutil.copytree(config_dir(), target)
+    document = yaml.safe_load((target / file).read_text())
+    document.update(changes)
+    (target / file).write_text(yaml.safe_dump(document))
+    return target
+
+
+def segment_again(database: Path, generated: dict, month: date, run_config=None, **options):
+    """Run the segmentation step and its marts for ``month`` on ``database``."""
+    return run_pipeline(
+        database,
+        generated["landing"],
+        tags=one_month_tags(month.isoformat()),
+        selection=SEGMENTATION_AND_MARTS,
+        run_config=run_config,
+        **options,
     )
 
 

@@ -10,18 +10,18 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 import pytest
-import yaml
-from conftest import one_month_tags, query, read_mart, run_pipeline
+from conftest import (
+    SEGMENTATION_AND_MARTS,
+    config_copy,
+    one_month_tags,
+    query,
+    read_mart,
+    run_pipeline,
+    segment_again,
+)
 
-from seg_assets.lib.project import config_dir
 from seg_assets.lib.segmentation.settings import load_segmentation_settings
 
-SEGMENTATION_AND_MARTS = dg.AssetSelection.groups("segmentation") | dg.AssetSelection.assets(
-    dg.AssetKey(["marts", "fct_segment_profiles"]),
-    dg.AssetKey(["marts", "fct_tier_segment_crosstab"]),
-    dg.AssetKey(["marts", "dim_customer_segment_history"]),
-    dg.AssetKey(["marts", "fct_segment_migration"]),
-)
 SEGMENTATION_CHECKS = {
     "segments_meet_min_volume_share",
     "every_customer_segmented_or_excluded",
@@ -177,26 +177,6 @@ def test_marts_reconcile_with_the_published_segments(generated_year):
     assert current == latest
 
 
-def _config_copy(tmp_path: Path, **changes: object) -> Path:
-    """The project's config folder with ``changes`` made to segmentation.yaml."""
-    target = tmp_path / "config"
-    shutil.copytree(config_dir(), target)
-    document = yaml.safe_load((target / "segmentation.yaml").read_text())
-    document.update(changes)
-    (target / "segmentation.yaml").write_text(yaml.safe_dump(document))
-    return target
-
-
-def _segment_again(database: Path, generated: dict, month, run_config=None):
-    return run_pipeline(
-        database,
-        generated["landing"],
-        tags=one_month_tags(month.isoformat()),
-        selection=SEGMENTATION_AND_MARTS,
-        run_config=run_config,
-    )
-
-
 def _published(database: Path, month) -> pl.DataFrame:
     return read_mart(
         database,
@@ -211,7 +191,7 @@ def test_a_rerun_reproduces_the_version_ids_and_assignments(generated_year, tmp_
     shutil.copy(generated_year["database"], database)
     month = _latest_month(database)
     before, version = _published(database, month), _registry(database)["version"]
-    result = _segment_again(
+    result = segment_again(
         database,
         generated_year,
         month,
@@ -234,13 +214,14 @@ def test_rollback_publishes_a_previous_versions_assignments(generated_year, tmp_
     original_segments = _published(database, month)
     # New settings (another seed and weights) train a second version for the month.
     monkeypatch.setenv(
-        "SEG_ASSETS_CONFIG", str(_config_copy(tmp_path, seed=7, min_volume_share=0.08))
+        "SEG_ASSETS_CONFIG",
+        str(config_copy(tmp_path, "segmentation.yaml", seed=7, min_volume_share=0.08)),
     )
-    assert _segment_again(database, generated_year, month).success
+    assert segment_again(database, generated_year, month).success
     retrained = _registry(database)["version"]
     assert retrained != original
     # Roll back: the original version scores the month again and is published.
-    result = _segment_again(
+    result = segment_again(
         database,
         generated_year,
         month,

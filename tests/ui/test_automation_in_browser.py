@@ -28,7 +28,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-ARTIFACTS = Path(os.environ.get("SEG_ASSETS_TEST_ARTIFACTS", Path(__file__).parents[2] / "test-artifacts"))
+ARTIFACTS = Path(
+    os.environ.get("SEG_ASSETS_TEST_ARTIFACTS", Path(__file__).parents[2] / "test-artifacts")
+)
 UI_START_SECONDS = 180
 
 
@@ -123,6 +125,9 @@ def test_the_automation_page_lists_the_schedule_and_the_sensors(ui, page):
 
 def test_the_drift_history_asset_shows_its_chart(ui, page):
     page.goto(f"{ui}/assets/segmentation/drift_history?view=events")
+    # Long markdown metadata opens in a dialog from its row.
+    row = page.locator("tr", has_text="drift_chart").first
+    row.get_by_text("Show Markdown").click(timeout=120_000)
     chart = page.locator("img[src^='data:image/png;base64,']").first
     chart.wait_for(timeout=120_000)
     assert chart.evaluate("img => img.naturalWidth") > 300

@@ -14,8 +14,15 @@ from dagster_duckdb import DuckDBResource
 from seg_assets.defs.partitions import month_window, monthly_partitions
 from seg_assets.defs.resources import GroundTruth
 from seg_assets.defs.segmentation.metadata import assignments_metadata, registry_metadata
+from seg_assets.lib.automation.settings import load_automation_settings
 from seg_assets.lib.model_runner import month_starts
-from seg_assets.lib.segmentation.monthly import MonthOutcome, segment_month
+from seg_assets.lib.segmentation.monthly import (
+    DECISIONS,
+    DecisionError,
+    MonthOutcome,
+    OperatorDecision,
+    segment_month,
+)
 from seg_assets.lib.segmentation.settings import load_segmentation_settings
 from seg_assets.lib.warehouse import qualified_table, row_count
 
@@ -28,6 +35,7 @@ MODEL_ASSIGNMENTS = dg.AssetKey([GROUP, "model_assignments"])
 EXCLUDED = dg.AssetKey([GROUP, "excluded_customers"])
 FEATURES = dg.AssetKey(["marts", "fct_customer_features"])
 CROSSWALK = dg.AssetKey(["mdm", "crosswalk"])
+TIERS = dg.AssetKey(["marts", "fct_customer_tiers"])
 KINDS = {"python", "scikit-learn", "duckdb"}
 SPEC_KEYS = (
     MODEL_REGISTRY,
@@ -49,12 +57,47 @@ class SegmentationRunConfig(dg.Config):
     retrain: bool = False
     """Train a new model for every month of the run, even between retraining months."""
 
+    decision: str = ""
+    """A person's decision on ``model_version``: approve (publish a version pending approval
+    for its month), reject (it never serves), rollback (publish it for the run's months even
+    where the minimum-share rule would block it). Needs decided_by and decision_reason."""
+
+    decided_by: str = ""
+    """Who decided (recorded in segmentation.model_decisions)."""
+
+    decision_reason: str = ""
+    """Why (recorded in segmentation.model_decisions)."""
+
+    def operator_decision(self) -> OperatorDecision | None:
+        """The person's decision this run applies, validated (None when there is none)."""
+        if not self.decision:
+            return None
+        if self.decision not in DECISIONS:
+            raise DecisionError(
+                f"run config decision {self.decision!r} is not one of {', '.join(DECISIONS)}"
+            )
+        missing = [
+            name
+            for name, value in (
+                ("model_version", self.model_version),
+                ("decided_by", self.decided_by),
+                ("decision_reason", self.decision_reason),
+            )
+            if not value.strip()
+        ]
+        if missing:
+            raise DecisionError(f"a {self.decision} decision needs {', '.join(missing)}")
+        return OperatorDecision(
+            self.decision, self.model_version, self.decided_by, self.decision_reason
+        )
+
 
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
             MODEL_REGISTRY,
-            deps=[FEATURES, CROSSWALK],
+            # Tiers: the guard weighs a retrained model's downgrades by tier service levels.
+            deps=[FEATURES, CROSSWALK, TIERS],
             description=(
                 "segmentation.model_registry: one row per trained model version (algorithm,"
                 " parameters, features, weights, scaler, data and settings fingerprints,"
@@ -129,6 +172,8 @@ def segment_customers(
     """Train, score or roll back each month of the run, in calendar order (see
     ``config/segmentation.yaml`` for the cadence, features and constraints)."""
     settings = load_segmentation_settings()
+    guard = load_automation_settings().guard
+    operator = config.operator_decision()
     window = month_window(context)
     outcomes: list[MonthOutcome] = []
     with duckdb.get_connection() as con:
@@ -141,6 +186,8 @@ def segment_customers(
                 pinned_version=config.model_version or None,
                 retrain=config.retrain,
                 truth_dir=Path(ground_truth.path),
+                guard=guard,
+                operator=operator,
             )
             context.log.info(f"{month}: {outcome.mode} ({outcome.reason})")
             outcomes.append(outcome)

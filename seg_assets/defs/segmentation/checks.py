@@ -15,10 +15,28 @@ from seg_assets.lib.segmentation.training import canonical_frame
 
 _SMALL_SEGMENTS = """
 with
+latest_publications as (
+    select
+        as_of_month,
+        arg_max(run_id, published_at) as run_id,
+        arg_max(mode, published_at) as mode,
+    from segmentation.publications
+    group by as_of_month
+),
+overridden_months as (
+    -- A rollback a person decided, with a reason, may break the rule (model_decisions).
+    select publications.as_of_month,
+    from latest_publications as publications
+    inner join segmentation.model_decisions as decisions
+        on publications.run_id = decisions.run_id
+        and publications.as_of_month = decisions.as_of_month
+    where publications.mode = 'rollback' and decisions.decision = 'rolled_back'
+),
 cluster_segments as (
     select as_of_month, segment_id, sum(volume) as volume,
     from segmentation.customer_segments
     where segment_kind = 'cluster' and as_of_month >= $month_start and as_of_month < $month_end
+        and as_of_month not in (select as_of_month from overridden_months)
     group by as_of_month, segment_id
 ),
 shares as (
@@ -49,7 +67,8 @@ def segments_meet_min_volume_share(
 ) -> dg.AssetCheckResult:
     """Every clustered segment of every month the run refreshed holds at least
     ``min_volume_share`` of the month's volume (config/segmentation.yaml; the strategic
-    segment is exempt by design)."""
+    segment is exempt by design, and so is a month a person rolled back with a recorded
+    decision: ``seg-assets models rollback``)."""
     window = checked_month_window(context)
     min_share = load_segmentation_settings().min_volume_share
     return violation_counts_result(

@@ -8,6 +8,9 @@ import yaml
 
 from seg_assets.lib.config_reader import ConfigReader
 from seg_assets.lib.errors import SegAssetsError
+from seg_assets.lib.model_guard.decision import GuardLimits
+from seg_assets.lib.model_guard.freeze import FreezeWindow, freeze_windows_from_config
+from seg_assets.lib.model_guard.impact import ImpactLimits, ServiceLevels
 from seg_assets.lib.project import config_dir
 
 # Every drift metric the thresholds section must set, and whether a lower value is worse.
@@ -63,6 +66,15 @@ class DriftSettings:
 
 
 @dataclass(frozen=True)
+class GuardSettings:
+    """When a retrained model may replace the serving one without approval."""
+
+    limits: GuardLimits
+    service_levels: ServiceLevels
+    freeze_windows: tuple[FreezeWindow, ...]
+
+
+@dataclass(frozen=True)
 class AutomationSettings:
     """Everything ``config/automation.yaml`` sets."""
 
@@ -74,6 +86,7 @@ class AutomationSettings:
     drift_dry_run: bool
     landing: LandingMonths
     drift: DriftSettings
+    guard: GuardSettings
     freshness_groups: tuple[str, ...]
     warn_after_days: int
     fail_after_days: int
@@ -173,6 +186,49 @@ class _Reader(ConfigReader):
             ),
         )
 
+    def ranks(self, value: Any, where: str) -> dict[str, int]:
+        entries = self.mapping(value, where)
+        return {
+            str(name): self.positive_int(rank, f"{where}.{name}") for name, rank in entries.items()
+        }
+
+    def guard(self, value: Any) -> GuardSettings:
+        entry = self.mapping(value, "guard")
+        impact = self.mapping(entry.get("impact"), "guard.impact")
+        levels = self.mapping(entry.get("service_levels"), "guard.service_levels")
+        share = self.probability
+        return GuardSettings(
+            limits=GuardLimits(
+                min_bootstrap_ari=self.key(entry, "guard", "min_bootstrap_ari", 0.7, share),
+                min_holdout_ari=self.key(entry, "guard", "min_holdout_ari", 0.6, share),
+                impact=ImpactLimits(
+                    max_customer_share=self.key(
+                        impact, "guard.impact", "max_customer_share", 0.05, share
+                    ),
+                    max_revenue_share=self.key(
+                        impact, "guard.impact", "max_revenue_share", 0.05, share
+                    ),
+                    max_margin_share=self.key(
+                        impact, "guard.impact", "max_margin_share", 0.05, share
+                    ),
+                    max_group_customer_share=self.key(
+                        impact, "guard.impact", "max_group_customer_share", 0.25, share
+                    ),
+                    min_group_customers=self.key(
+                        impact, "guard.impact", "min_group_customers", 20, self.positive_int
+                    ),
+                ),
+            ),
+            service_levels=ServiceLevels(
+                segments=self.ranks(levels.get("segments"), "guard.service_levels.segments"),
+                tiers=self.ranks(levels.get("tiers"), "guard.service_levels.tiers"),
+                default=self.key(levels, "guard.service_levels", "default", 3, self.positive_int),
+            ),
+            freeze_windows=freeze_windows_from_config(
+                entry.get("freeze_windows"), self, "guard.freeze_windows"
+            ),
+        )
+
     def settings(self, document: dict[str, Any]) -> AutomationSettings:
         schedule = self.mapping(document.get("schedule"), "schedule")
         sensors = self.mapping(document.get("sensors"), "sensors")
@@ -196,6 +252,7 @@ class _Reader(ConfigReader):
             drift_dry_run=self.key(sensors, "sensors", "drift_dry_run", False, self.flag),
             landing=self.landing(document.get("landing")),
             drift=self.drift(document.get("drift")),
+            guard=self.guard(document.get("guard")),
             freshness_groups=self.identifiers(freshness.get("groups"), "freshness.groups"),
             warn_after_days=warn,
             fail_after_days=fail,

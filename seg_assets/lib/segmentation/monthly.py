@@ -16,22 +16,28 @@ Everything a month publishes is written in one transaction.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
+from seg_assets.lib.automation.settings import GuardSettings
+from seg_assets.lib.model_guard.review import review_candidate
 from seg_assets.lib.segmentation.constraints import verify_min_share
 from seg_assets.lib.segmentation.evaluation import archetype_recovery, planted_archetypes
 from seg_assets.lib.segmentation.model import Scored, SegmentationModel
 from seg_assets.lib.segmentation.registry import (
+    Decision,
+    RegisteredModel,
     clear_month,
     ensure_tables,
     latest_model_before,
+    model_status,
     next_segment_id,
     publish_model,
     publish_month,
+    record_decision,
     registered_model,
 )
 from seg_assets.lib.segmentation.settings import SegmentationSettings
@@ -146,6 +152,29 @@ def _plan(
     return "scored", f"scored with {previous.version}, trained on {previous.as_of_month}"
 
 
+@dataclass(frozen=True)
+class OperatorDecision:
+    """A person's decision on a model version, carried by the run that applies it.
+
+    Attributes
+    ----------
+    action : str
+        ``approve`` (publish a pending version for its month), ``reject`` (keep the serving
+        model; the version never scores a month) or ``rollback`` (publish the version for the
+        run's months, even where the minimum-share rule would block it).
+    version, decided_by, reason : str
+        The version, who decided and why (all required).
+    """
+
+    action: str
+    version: str
+    decided_by: str
+    reason: str
+
+
+DECISIONS = {"approve": "approved", "reject": "rejected", "rollback": "rolled_back"}
+
+
 def segment_month(
     con: duckdb.DuckDBPyConnection,
     month: date,
@@ -154,9 +183,18 @@ def segment_month(
     pinned_version: str | None = None,
     retrain: bool = False,
     truth_dir: Path | None = None,
+    guard: GuardSettings | None = None,
+    operator: OperatorDecision | None = None,
 ) -> MonthOutcome:
-    """Plan, compute and publish one month's segmentation (see the module docstring)."""
+    """Plan, compute and publish one month's segmentation (see the module docstring).
+
+    With ``guard``, a model trained while an earlier one serves replaces it only when the
+    guard approves; otherwise it is registered as pending approval and the earlier model
+    scores the month. ``operator`` applies a person's decision instead of the plan.
+    """
     ensure_tables(con)
+    if operator is not None:
+        return _apply_decision(con, month, settings, run_id, operator)
     raw = month_features(con, month)
     if pinned_version:
         mode, reason = "rollback", f"model version {pinned_version} pinned by the run"
@@ -180,38 +218,195 @@ def segment_month(
                 f"scoring with {model.version} left {small} below min_volume_share "
                 f"{settings.min_volume_share:g}, so a new model was trained"
             )
-    training = None
-    if mode == "trained":
-        try:
-            training = train_segmentation(
-                frame,
-                settings,
-                month,
-                None if previous is None else previous.model,
-                next_segment_id(con, month),
-            )
-        except NotEnoughCustomersError as error:
-            return _skip(con, month, str(error))
-        model, scored = training.model, training.scored
-    assignments = _with_volume(scored.assignments, frame, settings)
+    if mode != "trained":
+        return _publish(con, month, settings, run_id, frame, Published(model, scored, mode, reason))
+    try:
+        training = train_segmentation(
+            frame,
+            settings,
+            month,
+            None if previous is None else previous.model,
+            next_segment_id(con, month),
+        )
+    except NotEnoughCustomersError as error:
+        return _skip(con, month, str(error))
+    candidate = Published(training.model, training.scored, mode, reason, training)
+    if guard is None or previous is None:
+        return _publish(con, month, settings, run_id, frame, candidate, truth_dir=truth_dir)
+    return _guarded(con, month, settings, run_id, frame, candidate, previous, guard, truth_dir)
+
+
+@dataclass(frozen=True)
+class Published:
+    """What a month publishes: the model that scores it and why, with its training if new."""
+
+    model: SegmentationModel
+    scored: Scored
+    mode: str
+    reason: str
+    training: TrainingResult | None = None
+
+
+def _publish(
+    con: duckdb.DuckDBPyConnection,
+    month: date,
+    settings: SegmentationSettings,
+    run_id: str,
+    frame: pl.DataFrame,
+    published: Published,
+    truth_dir: Path | None = None,
+    held: tuple[TrainingResult, Decision] | None = None,
+    decision: Decision | None = None,
+) -> MonthOutcome:
+    """Write the month (and a trained or held model with its decision) in one transaction."""
+    assignments = _with_volume(published.scored.assignments, frame, settings)
     metrics = period_over_period(con, month, assignments)
-    if training is not None and truth_dir is not None:
-        metrics |= _truth_metrics(con, truth_dir, assignments, scored, frame, settings.seed)
+    training = published.training or (held[0] if held else None)
+    model_metrics = dict(metrics)
+    if training is not None:
+        trained = _with_volume(training.scored.assignments, frame, settings)
+        model_metrics = period_over_period(con, month, trained)
+        if truth_dir is not None:
+            model_metrics |= _truth_metrics(
+                con, truth_dir, trained, training.scored, frame, settings.seed
+            )
+    previous = latest_model_before(con, month)
     with transaction(con):
         if training is not None:
             previous_version = None if previous is None else previous.version
-            publish_model(con, training, settings, month, previous_version, metrics)
+            publish_model(con, training, settings, month, previous_version, model_metrics)
+        for made in (decision, held[1] if held else None):
+            if made is not None:
+                record_decision(con, made, run_id)
+        publication = "scored" if held else published.mode
+        scored = published.scored
         publish_month(
             con,
             month,
-            model.version,
+            published.model.version,
             assignments,
             scored.explanations,
             scored.excluded,
-            mode,
+            publication,
             run_id,
         )
-    return MonthOutcome(month, mode, model.version, reason, training, scored, metrics)
+    mode = "held" if held else published.mode
+    return MonthOutcome(
+        month, mode, published.model.version, published.reason, training, scored, model_metrics
+    )
+
+
+def _guarded(
+    con: duckdb.DuckDBPyConnection,
+    month: date,
+    settings: SegmentationSettings,
+    run_id: str,
+    frame: pl.DataFrame,
+    candidate: Published,
+    previous: RegisteredModel,
+    guard: GuardSettings,
+    truth_dir: Path | None,
+) -> MonthOutcome:
+    """Publish the candidate if the guard (or an earlier approval) lets it replace
+    ``previous``; else register it as pending and publish ``previous``'s scores."""
+    training = candidate.training
+    assert training is not None  # only trained candidates are guarded
+    version = training.model.version
+    status = model_status(con, version)
+    if status == "approved":
+        # A rerun of an approved month: the person's decision stands.
+        return _publish(con, month, settings, run_id, frame, candidate, truth_dir)
+    serving = previous.model.score(frame)
+    if status == "rejected":
+        kept = Published(previous.model, serving, "scored", f"{version} was rejected")
+        return _publish(con, month, settings, run_id, frame, kept)
+    small = _small_segments(_with_volume(training.scored.assignments, frame, settings), settings)
+    review = review_candidate(
+        con,
+        month,
+        serving.assignments,
+        training.scored.assignments,
+        {
+            "bootstrap_ari": float(training.metrics.get("bootstrap_ari_mean", float("nan"))),
+            "holdout_ari": float(training.metrics.get("holdout_ari", float("nan"))),
+        },
+        [f"min_volume_share ({small})"] if small else [],
+        guard,
+        datetime.now(UTC),
+    )
+    decision = Decision(
+        model_version=version,
+        as_of_month=month,
+        decision=review.decision.verdict,
+        decided_by="guard",
+        reason="; ".join(review.decision.reasons),
+        serving_version=previous.version,
+        impact_report=review.report,
+    )
+    if review.decision.approved:
+        return _publish(
+            con, month, settings, run_id, frame, candidate, truth_dir, decision=decision
+        )
+    kept = Published(
+        previous.model,
+        serving,
+        "scored",
+        f"{candidate.reason}; {version} is pending approval ({decision.reason}), so"
+        f" {previous.version} keeps serving",
+    )
+    return _publish(con, month, settings, run_id, frame, kept, truth_dir, held=(training, decision))
+
+
+def _apply_decision(
+    con: duckdb.DuckDBPyConnection,
+    month: date,
+    settings: SegmentationSettings,
+    run_id: str,
+    operator: OperatorDecision,
+) -> MonthOutcome:
+    """Record a person's decision and publish what it asks for."""
+    registered = registered_model(con, operator.version)
+    if operator.action in ("approve", "reject") and registered.as_of_month != month:
+        raise DecisionError(
+            f"{operator.version} was trained on {registered.as_of_month}: {operator.action} it"
+            f" in a run of that month, not {month}"
+        )
+    decision = Decision(
+        model_version=operator.version,
+        as_of_month=month,
+        decision=DECISIONS[operator.action],
+        decided_by=operator.decided_by,
+        reason=operator.reason,
+        serving_version=_published_version(con, month),
+    )
+    if operator.action == "reject":
+        with transaction(con):
+            record_decision(con, decision, run_id)
+        return MonthOutcome(month, "rejected", decision.serving_version, operator.reason)
+    frame = canonical_frame(
+        month_features(con, month),
+        tuple(dict.fromkeys(settings.source_columns() + registered.model.source_columns)),
+    )
+    mode = "approved" if operator.action == "approve" else "rollback"
+    published = Published(
+        registered.model,
+        registered.model.score(frame),
+        mode,
+        f"{operator.action} by {operator.decided_by}: {operator.reason}",
+    )
+    return _publish(con, month, settings, run_id, frame, published, decision=decision)
+
+
+class DecisionError(ValueError):
+    """A person's decision cannot apply to the run's months."""
+
+
+def _published_version(con: duckdb.DuckDBPyConnection, month: date) -> str | None:
+    rows = con.execute(
+        "select any_value(model_version) from segmentation.customer_segments where as_of_month = ?",
+        [month],
+    ).fetchall()
+    return rows[0][0] if rows else None
 
 
 def _truth_metrics(

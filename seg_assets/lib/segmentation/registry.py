@@ -7,7 +7,10 @@ version (a rerun with the same data and settings rewrites the same version, keep
 ``created_at``), with the assignments it made of its training month (``model_assignments``,
 which migration between versions compares). ``segmentation.publications`` is append-only:
 which version was published for which month, by which run, and why (trained, scored with the
-latest model, or rolled back).
+latest model, or rolled back). ``segmentation.model_decisions`` is append-only too: every
+guard verdict and every operator's approval, rejection or rollback, who, when and why; a
+version's latest decision is its status, and only published or approved versions score later
+months.
 """
 
 import json
@@ -63,7 +66,13 @@ TABLES: dict[str, str] = {
     "publications": """
         run_id varchar, as_of_month date, model_version varchar, mode varchar,
         published_at timestamp""",
+    "model_decisions": """
+        decided_at timestamp, model_version varchar, as_of_month date, decision varchar,
+        decided_by varchar, reason varchar, serving_version varchar, impact_report varchar,
+        run_id varchar""",
 }
+# Decisions after which a version must not score later months (until approved).
+HELD_DECISIONS = ("pending_approval", "rejected")
 VERSIONED = (
     "model_candidates",
     "model_stability",
@@ -119,12 +128,22 @@ def registered_model(con: duckdb.DuckDBPyConnection, version: str) -> Registered
     return _registered(rows[0])
 
 
+_STATUS = """
+    select model_version, arg_max(decision, decided_at) as decision
+    from segmentation.model_decisions group by model_version
+"""
+
+
 def latest_model_before(con: duckdb.DuckDBPyConnection, month: date) -> RegisteredModel | None:
-    """The model trained on the latest month before ``month`` (None if there is none)."""
+    """The model trained on the latest month before ``month`` that may serve (neither pending
+    approval nor rejected); None if there is none."""
     rows = con.execute(
-        "select model_version, as_of_month, artifact from segmentation.model_registry"
-        " where as_of_month < ? order by as_of_month desc, created_at desc limit 1",
-        [month],
+        "select registry.model_version, registry.as_of_month, registry.artifact"
+        " from segmentation.model_registry as registry"
+        f" left join ({_STATUS}) as status on registry.model_version = status.model_version"
+        " where registry.as_of_month < ? and coalesce(status.decision, '') not in (?, ?)"
+        " order by registry.as_of_month desc, registry.created_at desc limit 1",
+        [month, *HELD_DECISIONS],
     ).fetchall()
     return _registered(rows[0]) if rows else None
 
@@ -281,3 +300,30 @@ def _keyed(frame: pl.DataFrame, tags: dict[str, object]) -> pl.DataFrame:
     return _tagged(frame.drop("customer_key"), **tags).insert_column(
         0, frame.get_column("customer_key")
     )
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One row of ``segmentation.model_decisions``."""
+
+    model_version: str
+    as_of_month: date
+    decision: str
+    decided_by: str
+    reason: str
+    serving_version: str | None = None
+    impact_report: str | None = None
+
+
+def record_decision(con: duckdb.DuckDBPyConnection, decision: Decision, run_id: str) -> None:
+    """Append a decision (call inside the month's transaction)."""
+    row = {**asdict(decision), "decided_at": datetime.now(), "run_id": run_id}
+    _insert(con, "model_decisions", pl.DataFrame([row]))
+
+
+def model_status(con: duckdb.DuckDBPyConnection, version: str) -> str | None:
+    """The version's latest decision (None when it has none: published before the guard)."""
+    rows = con.execute(
+        f"select decision from ({_STATUS}) where model_version = ?", [version]
+    ).fetchall()
+    return rows[0][0] if rows else None
