@@ -251,9 +251,10 @@ def assert_month_refresh_rewrites_only_that_month(
 
 @pytest.fixture(scope="session")
 def generated_year(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """300 customers over 12 months, fully materialized once: tests must only read it."""
+    """300 customers over 14 months (three segmentable), fully materialized once: tests must
+    only read it."""
     return generated_warehouse(
-        tmp_path_factory.mktemp("generated_year"), customers=300, months=12, order_lines=20_000
+        tmp_path_factory.mktemp("generated_year"), customers=300, months=14, order_lines=23_000
     )
 
 

@@ -65,14 +65,16 @@ def test_features_agree_with_the_marts_they_come_from(generated_year):
     assert features["abc_class"].null_count() == 0  # same window length as the classes
     shares = features["fast_mover_share"] + features["slow_mover_share"]
     assert (shares <= 1 + 1e-9).all()
-    # With the default 12-month windows, the latest month's sums are the whole history's.
+    # With the default 12-month windows, the sums at the 12th month are the whole history's
+    # up to it.
     [(revenue, cost_to_serve)] = query(
         database,
-        "select (select sum(shipped_revenue) from marts.fct_customer_months),"
+        "select (select sum(shipped_revenue) from marts.fct_customer_months"
+        "  where order_month <= $latest),"
         " (select sum(cost_to_serve) from marts.fct_customer_cost_to_serve_months"
-        "  where cost_month <= ?"
-        "  and customer_key in (select customer_key from marts.fct_customer_months))",
-        [LATEST],
+        "  where cost_month <= $latest and customer_key in"
+        "  (select customer_key from marts.fct_customer_months where order_month <= $latest))",
+        {"latest": LATEST},
     )
     latest = features.filter(pl.col("as_of_month") == LATEST)
     assert latest["shipped_revenue"].sum() == revenue

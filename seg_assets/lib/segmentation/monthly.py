@@ -2,8 +2,9 @@
 
 The plan for a month:
 
-- **skipped** when the feature window behind it is shorter than ``min_history_months``, or too
-  few customers are left to cluster: its segmentation rows are cleared;
+- **skipped** when the feature window behind it is shorter than ``min_history_months``, when
+  no customer ordered in the month (its extracts have not landed), or too few customers are
+  left to cluster: its segmentation rows are cleared;
 - **rollback** when a model version is pinned: that registered model scores the month, so
   its assignments are published again;
 - **trained** on the first segmentable month, every ``retrain_every_months`` months after it,
@@ -131,6 +132,10 @@ def _plan(
 ) -> tuple[str, str]:
     if frame.is_empty():
         return "skipped", "no customer has features at this month"
+    if not frame.get_column("last_order_month").eq(month).any():
+        # A month without a single order has not landed yet (or the data ends before it):
+        # its trailing windows would describe customers who merely stopped appearing.
+        return "skipped", "no customer ordered in this month: its extracts have not landed"
     window = int(frame.get_column("months_in_window").max())
     if window < settings.min_history_months:
         return "skipped", (
