@@ -7,7 +7,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
 BENCH_ARGS ?= --scale 1m 10m --repeat 3 --series
 
-.PHONY: demo test test-browser bench ui lint clean distclean
+.PHONY: demo test test-browser test-e2e bench ui lint clean distclean
 
 $(INSTALLED): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ test: $(INSTALLED)
 ## test-browser: the Dagster UI tests in Debian's chromium (screenshots in test-artifacts/)
 test-browser: $(INSTALLED)
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -m browser -p no:cacheprovider
+
+## test-e2e: the daemon end to end (landing -> drift -> guarded retrain -> approval), minutes
+test-e2e: $(INSTALLED)
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -m e2e -p no:cacheprovider
 
 ## bench: generate cached data sets and measure full/partition refreshes vs bare DuckDB and pandas
 bench: $(INSTALLED)

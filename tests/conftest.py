@@ -1,8 +1,10 @@
 """Shared fixtures: landing folders written to temp dirs and real Dagster runs on real DuckDB."""
 
+import os
 import shutil
+import socket
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -152,6 +154,45 @@ def segment_again(database: Path, generated: dict, month: date, run_config=None,
         run_config=run_config,
         **options,
     )
+
+
+def project_environment(root: Path) -> dict[str, str]:
+    """Environment for a `seg-assets` subprocess whose data, config and run history live in
+    ``root`` (config from ``root/config`` when that folder exists)."""
+    env = {
+        **os.environ,
+        "SEG_ASSETS_LANDING": str(root / "landing"),
+        "SEG_ASSETS_TRUTH": str(root / "truth"),
+        "SEG_ASSETS_WAREHOUSE": str(root / "warehouse.duckdb"),
+        "SEG_ASSETS_SERVING": str(root / "serving.duckdb"),
+        "DAGSTER_HOME": str(root / "dagster_home"),
+        "OMP_NUM_THREADS": "1",
+    }
+    if (root / "config").exists():
+        env["SEG_ASSETS_CONFIG"] = str(root / "config")
+    return env
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def freeze_around_today(config_folder: Path, reason: str = "year-end close") -> None:
+    """Add a change freeze from yesterday to tomorrow to ``config_folder/automation.yaml``."""
+    path = config_folder / "automation.yaml"
+    automation = yaml.safe_load(path.read_text())
+    today = date.today()
+    automation["guard"]["freeze_windows"] = [
+        {
+            "start": (today - timedelta(days=1)).isoformat(),
+            "end": (today + timedelta(days=1)).isoformat(),
+            "reason": reason,
+        }
+    ]
+    path.write_text(yaml.safe_dump(automation))
 
 
 def query(database: Path, sql: str, params: object = None) -> list[tuple]:

@@ -5,6 +5,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from seg_assets.bench.automation import automation_table, run_automation_bench
 from seg_assets.bench.master_data import mdm_table, run_mdm_scaling
 from seg_assets.bench.runner import (
     WORKLOADS,
@@ -47,6 +48,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="time the segmentation group at these scales (e.g. demo 10m)",
     )
     parser.add_argument(
+        "--automation",
+        nargs="+",
+        default=[],
+        metavar="SCALE",
+        help="time drift per month and sensor ticks at these scales (e.g. demo 10m)",
+    )
+    parser.add_argument(
         "--pandas-timeout", type=float, default=None, help="seconds before pandas is stopped"
     )
     parser.add_argument(
@@ -60,9 +68,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Measure each scale (and the series, and master-data scaling), write results and print
     tables."""
-    # Asking only for master-data or segmentation timings should not also start the long
-    # default scale.
-    scales = args.scale or ([] if args.mdm_customers or args.segmentation else DEFAULT_SCALES)
+    # Asking only for master-data, segmentation or automation timings should not also start
+    # the long default scale.
+    only = args.mdm_customers or args.segmentation or args.automation
+    scales = args.scale or ([] if only else DEFAULT_SCALES)
     with tempfile.TemporaryDirectory(prefix="seg_assets_bench_") as scratch:
         for scale in scales_named(scales):
             print(f"benchmark at {scale.name}: {args.repeat} run(s) of {', '.join(args.workloads)}")
@@ -103,6 +112,14 @@ def run(args: argparse.Namespace) -> int:
             path = write_results(results, "segmentation")
             print(f"\nsegmentation timings written to {path}\n")
             print(segmentation_table(results))
+        if args.automation:
+            print(f"automation: {args.repeat} run(s) at {', '.join(args.automation)}")
+            results = run_automation_bench(
+                scales_named(args.automation), args.repeat, Path(scratch) / "automation"
+            )
+            path = write_results(results, "automation")
+            print(f"\nautomation timings written to {path}\n")
+            print(automation_table(results))
     return 0
 
 

@@ -51,12 +51,17 @@ def generate(
     print(f"Generated in {report.elapsed_seconds:.1f}s; ground truth in {truth_dir()}")
 
 
-def materialize(partition: str | None) -> int:
-    """Run the full_refresh job in-process, printing each asset as it completes."""
-    os.environ.setdefault("DAGSTER_HOME", str(dagster_home()))
-    from seg_assets.cli.progress import run_full_refresh
+def materialize(
+    partition: str | None = None,
+    first: str | None = None,
+    last: str | None = None,
+    select: str | None = None,
+) -> int:
+    """Launch full_refresh (or an asset selection) on the code location, printing each asset
+    as it completes; the run belongs to its job in the UI and can be re-executed there."""
+    from seg_assets.cli.progress import materialize_run
 
-    return run_full_refresh(partition)
+    return materialize_run(partition, first, last, select)
 
 
 def summary() -> None:

@@ -2,6 +2,14 @@
 
 import json
 
+import pytest
+
+from seg_assets.bench.automation import (
+    CHANGED_TICK,
+    PROBES,
+    automation_table,
+    run_automation_bench,
+)
 from seg_assets.bench.master_data import mdm_table, run_mdm_scaling
 from seg_assets.bench.measure import measure
 from seg_assets.bench.runner import WORKLOADS, results_table, run_scale, write_results
@@ -11,6 +19,8 @@ from seg_assets.bench.workloads import bare_steps
 from seg_assets.lib.bare_duckdb import run_order
 
 TINY = Scale("smoke", 60, 2, 1_500)
+# Segmentation needs 12 months of history: fourteen months give a published month to drift.
+TINY_YEAR = Scale("smoke-year", 300, 14, 23_000)
 
 
 def test_every_workload_runs_and_the_results_carry_the_agreed_keys(tmp_path, monkeypatch):
@@ -84,6 +94,42 @@ def test_master_data_scaling_reports_time_memory_and_match_quality(tmp_path, mon
     assert "mdm__crosswalk_one_customer_per_record" in steps
     assert not any(step.startswith("marts__") for step in steps)
     assert "| 300 |" in mdm_table(results)
+
+
+def test_automation_bench_times_drift_and_every_sensor_tick_against_its_baseline(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr("seg_assets.bench.scales.CACHE_DIR", tmp_path / "cache")
+    results = run_automation_bench([TINY_YEAR], 1, tmp_path / "work", log=lambda _: None)
+    [size] = results["scales"]
+    probes = size["probes"]
+    for probe in [*PROBES, CHANGED_TICK]:
+        assert probes[probe]["outcome"] == "ok", (probe, probes[probe])
+        assert probes[probe]["median_s"] < probes[probe]["median_child_wall_s"], probe
+        assert probes[probe]["median_peak_rss_bytes"] > 50 * 2**20, probe
+    drift = probes["drift_month"]
+    assert drift["median_load_s"] + drift["median_compute_s"] == pytest.approx(drift["median_s"])
+    assert drift["details"]["customers"] > 100
+    # Nothing loaded on the instance: every file is new, the products file reaches every month.
+    assert probes["landing_first_tick"]["details"]["run_requests"] == 1
+    assert probes["landing_unchanged_tick"]["details"]["skip_reason"] == "no landing file changed"
+    month = size["changed_file"]["month"]
+    assert probes[CHANGED_TICK]["details"]["months_asked"] == [f"{month}..{month}"]
+    # The cached landing data is never the copy the changed tick rewrote.
+    cached = tmp_path / "cache" / "smoke-year" / "landing" / "erp" / "orders.csv"
+    changed = size["changed_file"]
+    line = cached.read_text().splitlines()[int(changed["line"]) - 1]
+    assert f",{changed['order_date_before']}," in line
+    assert probes["sha256_landing"]["details"]["files"] == 13
+    assert size["drift_history_step_s"] > 0
+    assert size["ratios"]["drift_month.compute_s"] == pytest.approx(
+        drift["median_compute_s"] / probes["score_month"]["median_compute_s"]
+    )
+    assert size["ratios"]["landing_unchanged_tick"] < size["ratios"]["landing_first_tick"]
+    assert not (tmp_path / "work" / "smoke-year").exists()
+    table = automation_table(results)
+    assert "| smoke-year | landing sensor, first tick |" in table
+    assert "x |" in table
 
 
 def test_measure_reports_failures_timeouts_and_memory(tmp_path):

@@ -4,21 +4,16 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
+from conftest import free_port
+
 SEG_ASSETS = str(Path(sys.executable).with_name("seg-assets"))
 LINEAGE_QUERY = "{ assetNodes { assetKey { path } dependencyKeys { path } } }"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _asset_lineage(port: int) -> dict[str, set[str]] | None:
@@ -49,7 +44,7 @@ def _group_alive(pgid: int) -> bool:
 
 
 def test_ui_serves_lineage_and_stops_cleanly_on_ctrl_c(tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "SEG_ASSETS_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),

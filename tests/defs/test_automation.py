@@ -13,7 +13,7 @@ from conftest import query, write_tiny_landing
 
 from seg_assets.definitions import defs
 from seg_assets.defs.automation.drift import build_drift_sensor
-from seg_assets.defs.automation.landing import REASON_TAG, TRIGGER_TAG
+from seg_assets.defs.automation.landing import REASON_TAG, TRIGGER_TAG, build_landing_sensor
 from seg_assets.defs.partitions import RANGE_END_TAG, RANGE_START_TAG, monthly_partitions
 from seg_assets.defs.resources import LandingFiles, ServingFile, warehouse_resource
 from seg_assets.defs.sources import assets as sources
@@ -68,9 +68,16 @@ def _evaluate(sensor: dg.SensorDefinition, instance, cursor=None, **resources):
     return sensor.evaluate_tick(context)
 
 
+def _landing_sensor(settle_seconds: int = 0) -> dg.SensorDefinition:
+    settings = load_automation_settings()
+    return build_landing_sensor(
+        dataclasses.replace(settings, landing_settle_seconds=settle_seconds)
+    )
+
+
 def test_the_landing_sensor_refreshes_only_the_months_a_corrected_extract_touches(tmp_path):
     landing = write_tiny_landing(tmp_path / "landing")
-    sensor = _sensor("landing_files_sensor")
+    sensor = _landing_sensor()
     with dg.instance_for_test() as instance:
         first = _evaluate(sensor, instance, landing=LandingFiles(path=str(landing)))
         # Nothing was ever loaded: every file is new, the products file reaches every month.
@@ -104,10 +111,21 @@ def test_turned_on_over_a_loaded_warehouse_the_landing_sensor_launches_nothing(t
         assert result.success
         event = instance.get_latest_materialization_event(raw_asset_key("erp__orders"))
         assert len(event.asset_materialization.metadata["content_sha256"].value) == 64
-        sensor = _sensor("landing_files_sensor")
-        tick = _evaluate(sensor, instance, landing=LandingFiles(path=str(landing)))
+        tick = _evaluate(_landing_sensor(), instance, landing=LandingFiles(path=str(landing)))
     assert not tick.run_requests
     assert set(json.loads(tick.cursor)) >= {"erp__orders", "tms__shipments"}
+
+
+def test_a_file_still_being_written_is_left_for_a_later_evaluation(tmp_path):
+    landing = write_tiny_landing(tmp_path / "landing")
+    for extract in landing.rglob("*.*"):
+        extract.touch()  # delivered just now
+    with dg.instance_for_test() as instance:
+        fresh = _evaluate(_landing_sensor(3600), instance, landing=LandingFiles(path=str(landing)))
+        settled = _evaluate(_landing_sensor(0), instance, landing=LandingFiles(path=str(landing)))
+    assert not fresh.run_requests
+    assert json.loads(fresh.cursor) == {}
+    assert settled.run_requests
 
 
 def _drift_snapshot(path: Path, state: str, version: str = "2026-07-aaa") -> Path:

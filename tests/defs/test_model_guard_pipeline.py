@@ -2,13 +2,12 @@
 model keeps the month; a person approves, rejects or rolls back, and every decision is kept."""
 
 import shutil
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
 import pytest
-import yaml
-from conftest import query, read_mart, segment_again
+from conftest import config_copy, freeze_around_today, query, read_mart, segment_again
 
 from seg_assets.lib.project import config_dir
 
@@ -23,21 +22,10 @@ def _decide(action: str, version: str, by: str = "Ana Planner", reason: str = "i
 def _config(tmp_path: Path, freeze: bool = False, min_volume_share: float | None = None) -> Path:
     target = tmp_path / "config"
     shutil.copytree(config_dir(), target)
-    automation = yaml.safe_load((target / "automation.yaml").read_text())
     if freeze:
-        today = date.today()
-        automation["guard"]["freeze_windows"] = [
-            {
-                "start": (today - timedelta(days=1)).isoformat(),
-                "end": (today + timedelta(days=1)).isoformat(),
-                "reason": "year-end close",
-            }
-        ]
-    (target / "automation.yaml").write_text(yaml.safe_dump(automation))
+        freeze_around_today(target)
     if min_volume_share is not None:
-        segmentation = yaml.safe_load((target / "segmentation.yaml").read_text())
-        segmentation["min_volume_share"] = min_volume_share
-        (target / "segmentation.yaml").write_text(yaml.safe_dump(segmentation))
+        config_copy(tmp_path, "segmentation.yaml", min_volume_share=min_volume_share)
     return target
 
 

@@ -4,7 +4,6 @@ drift history asset shows its chart. Screenshots are kept as test artifacts."""
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,6 +11,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import free_port, project_environment
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -34,28 +34,10 @@ ARTIFACTS = Path(
 UI_START_SECONDS = 180
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _environment(root: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "SEG_ASSETS_LANDING": str(root / "landing"),
-        "SEG_ASSETS_TRUTH": str(root / "truth"),
-        "SEG_ASSETS_WAREHOUSE": str(root / "warehouse.duckdb"),
-        "SEG_ASSETS_SERVING": str(root / "serving.duckdb"),
-        "DAGSTER_HOME": str(root / "dagster_home"),
-        "OMP_NUM_THREADS": "1",
-    }
-
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Generated sources materialized by the CLI into the run history the UI will show."""
-    env = _environment(tmp_path_factory.mktemp("ui"))
+    env = project_environment(tmp_path_factory.mktemp("ui"))
     for command in (
         ["generate", "--customers", "300", "--months", "14", "--order-lines", "20000"],
         ["materialize"],
@@ -68,7 +50,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def ui(built: dict[str, str]):
     """`seg-assets ui` on a free port; stopped with Ctrl-C (SIGINT) after the tests."""
-    port = _free_port()
+    port = free_port()
     launcher = subprocess.Popen(
         [SEG_ASSETS, "ui", "--port", str(port)],
         env=built,

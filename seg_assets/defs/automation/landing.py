@@ -86,7 +86,9 @@ def build_landing_sensor(settings: AutomationSettings) -> dg.SensorDefinition:
         context: dg.SensorEvaluationContext, landing: LandingFiles
     ) -> dg.SensorResult:
         seen = json.loads(context.cursor) if context.cursor else {}
-        scan = LandingScan(SOURCE_CONTRACTS, settings.landing, Path(landing.path))
+        scan = LandingScan(
+            SOURCE_CONTRACTS, settings.landing, Path(landing.path), settings.landing_settle_seconds
+        )
         states: dict[str, object] = {}
         changes: list[FileChange] = []
         for source in SOURCE_CONTRACTS:

@@ -7,6 +7,7 @@ differs from the last one seen are the months the file touches.
 """
 
 import hashlib
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -148,6 +149,7 @@ class LandingScan:
     contracts: dict[str, SourceContract]
     months: LandingMonths
     landing_dir: Path
+    settle_seconds: float = 0.0
     con: duckdb.DuckDBPyConnection = field(default_factory=duckdb.connect)
 
     def _fingerprints(self, source: str, path: Path) -> dict[str, str]:
@@ -179,13 +181,17 @@ class LandingScan:
         """The file's new state and its change (None when unchanged or absent).
 
         ``known_sha256`` is the digest the last load recorded, used when the sensor has no
-        state for the file yet: an equal digest is a baseline, not a change.
+        state for the file yet: an equal digest is a baseline, not a change. A file modified
+        less than ``settle_seconds`` ago is left for a later scan.
         """
         path = self.contracts[source].landing_file(self.landing_dir)
         if not path.exists():
             return previous, None
         stat = path.stat()
         if previous and (previous.size, previous.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
+            return previous, None
+        if time.time() - stat.st_mtime < self.settle_seconds:
+            # Possibly still being written: look again on a later evaluation.
             return previous, None
         digest = content_sha256(path)
         if previous and previous.sha256 == digest:

@@ -81,6 +81,7 @@ class AutomationSettings:
     cron: str
     timezone: str
     landing_interval_seconds: int
+    landing_settle_seconds: int
     drift_interval_seconds: int
     stale_keys_interval_seconds: int
     drift_dry_run: bool
@@ -110,6 +111,11 @@ class _Reader(ConfigReader):
         if not isinstance(value, bool):
             raise self.fail(where, f"{value!r} must be true or false")
         return value
+
+    def non_negative_int(self, value: Any, where: str) -> int:
+        if value == 0 and not isinstance(value, bool):
+            return 0
+        return self.positive_int(value, where)
 
     def cron(self, value: Any, where: str) -> str:
         text = self.text(value, where)
@@ -242,6 +248,9 @@ class _Reader(ConfigReader):
             timezone=self.key(schedule, "schedule", "timezone", "UTC", self.text),
             landing_interval_seconds=self.key(
                 sensors, "sensors", "landing_interval_seconds", 60, self.positive_int
+            ),
+            landing_settle_seconds=self.key(
+                sensors, "sensors", "landing_settle_seconds", 30, self.non_negative_int
             ),
             drift_interval_seconds=self.key(
                 sensors, "sensors", "drift_interval_seconds", 60, self.positive_int

@@ -85,7 +85,5 @@ def model_catalog(serving: Path) -> pl.DataFrame:
         }
         if "model_registry" not in tables:
             raise NoSnapshotError(f"{serving} holds no segmentation.model_registry yet")
-        decisions = (
-            "segmentation.model_decisions" if "model_decisions" in tables else _NO_DECISIONS
-        )
+        decisions = "segmentation.model_decisions" if "model_decisions" in tables else _NO_DECISIONS
         return con.sql(_CATALOG.format(decisions=decisions)).pl()
