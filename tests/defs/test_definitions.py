@@ -15,22 +15,29 @@ PROJECT = Path(__file__).resolve().parents[2]
 
 
 def test_workspace_loads_and_validates_with_the_dagster_cli(tmp_path):
+    validated = _dagster_cli(["definitions", "validate", "-w", "workspace.yaml"], tmp_path)
+    assert "Validation successful" in validated
+    # The Dagster CLI lists the schedule and the sensors, all on by default.
+    listed = {
+        kind: _dagster_cli([kind, "list", "-w", "workspace.yaml"], tmp_path)
+        for kind in ("sensor", "schedule")
+    }
+    for name in ("landing_files_sensor", "drift_retrain_sensor", "stale_customer_keys_sensor"):
+        assert f"Sensor: {name} [RUNNING]" in listed["sensor"]
+    assert "Schedule: monthly_refresh_schedule [RUNNING]" in listed["schedule"]
+
+
+def _dagster_cli(arguments: list[str], home: Path) -> str:
     result = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("dagster")),
-            "definitions",
-            "validate",
-            "-w",
-            "workspace.yaml",
-        ],
+        [str(Path(sys.executable).with_name("dagster")), *arguments],
         cwd=PROJECT,
-        env={**os.environ, "DAGSTER_HOME": str(tmp_path)},
+        env={**os.environ, "DAGSTER_HOME": str(home)},
         capture_output=True,
         text=True,
         timeout=180,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "Validation successful" in result.stdout + result.stderr
+    return result.stdout + result.stderr
 
 
 def test_lineage_runs_from_each_raw_file_to_the_customer_month_mart():
