@@ -104,22 +104,17 @@ def run(args: argparse.Namespace) -> int:
             results = run_mdm_scaling(args.mdm_customers, args.repeat, Path(scratch) / "mdm")
             print(f"\nmaster-data scaling written to {write_results(results, 'mdm')}\n")
             print(mdm_table(results))
-        if args.segmentation:
-            print(f"segmentation: {args.repeat} run(s) at {', '.join(args.segmentation)}")
-            results = run_segmentation_bench(
-                scales_named(args.segmentation), args.repeat, Path(scratch) / "segmentation"
-            )
-            path = write_results(results, "segmentation")
-            print(f"\nsegmentation timings written to {path}\n")
-            print(segmentation_table(results))
-        if args.automation:
-            print(f"automation: {args.repeat} run(s) at {', '.join(args.automation)}")
-            results = run_automation_bench(
-                scales_named(args.automation), args.repeat, Path(scratch) / "automation"
-            )
-            path = write_results(results, "automation")
-            print(f"\nautomation timings written to {path}\n")
-            print(automation_table(results))
+        for name, chosen, bench, table in (
+            ("segmentation", args.segmentation, run_segmentation_bench, segmentation_table),
+            ("automation", args.automation, run_automation_bench, automation_table),
+        ):
+            if not chosen:
+                continue
+            print(f"{name}: {args.repeat} run(s) at {', '.join(chosen)}")
+            results = bench(scales_named(chosen), args.repeat, Path(scratch) / name)
+            path = write_results(results, name)
+            print(f"\n{name} timings written to {path}\n")
+            print(table(results))
     return 0
 
 

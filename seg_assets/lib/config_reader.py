@@ -4,6 +4,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from seg_assets.lib.errors import SegAssetsError
 from seg_assets.lib.identifiers import checked_identifier
 
@@ -22,6 +24,13 @@ class ConfigReader:
     def __init__(self, path: Path, error_type: type[SegAssetsError]) -> None:
         self.path = path
         self.error_type = error_type
+
+    def document(self) -> dict[str, Any]:
+        """The file's top-level mapping (empty for an empty file)."""
+        document = yaml.safe_load(self.path.read_text()) or {}
+        if not isinstance(document, dict):
+            raise self.error_type(f"{self.path}: expected a mapping of settings")
+        return document
 
     def fail(self, where: str, message: str) -> SegAssetsError:
         """The error to raise for entry ``where``."""

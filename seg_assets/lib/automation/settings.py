@@ -4,8 +4,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from seg_assets.lib.config_reader import ConfigReader
 from seg_assets.lib.errors import SegAssetsError
 from seg_assets.lib.model_guard.decision import GuardLimits
@@ -277,7 +275,5 @@ def load_automation_settings(path: Path | None = None) -> AutomationSettings:
         The YAML file; ``config/automation.yaml`` by default.
     """
     source = path or default_automation_settings_path()
-    document = yaml.safe_load(source.read_text()) or {}
-    if not isinstance(document, dict):
-        raise AutomationConfigError(f"{source}: expected a mapping of settings")
-    return _Reader(source).settings(document)
+    reader = _Reader(source)
+    return reader.settings(reader.document())

@@ -6,8 +6,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
 from seg_assets.lib.config_reader import ConfigReader
 from seg_assets.lib.errors import SegAssetsError
 from seg_assets.lib.project import config_dir
@@ -273,7 +271,5 @@ def load_segmentation_settings(path: Path | None = None) -> SegmentationSettings
         The YAML file; ``config/segmentation.yaml`` by default.
     """
     source = path or default_segmentation_settings_path()
-    document = yaml.safe_load(source.read_text()) or {}
-    if not isinstance(document, dict):
-        raise SegmentationConfigError(f"{source}: expected a mapping of settings")
-    return _Reader(source).settings(document)
+    reader = _Reader(source)
+    return reader.settings(reader.document())
