@@ -1,7 +1,8 @@
 """Accounts receivable and the general ledger: invoices per order and monthly cost pools.
 
 One invoice per order, dated on the order's last ship date (billing on completion), for the
-value actually shipped; orders with nothing shipped are not invoiced.
+value actually shipped; orders with nothing shipped, or not complete by the extract date, are not
+invoiced yet.
 """
 
 from dataclasses import dataclass, field
@@ -77,16 +78,20 @@ def invoice_orders(
 ) -> InvoiceBatch:
     """Invoice each shipped order; pay it after the terms plus the customer's habitual delay.
 
+    Invoices dated after the extract date have not been issued yet and are left out; payments
+    after it are still open.
+
     Parameters
     ----------
     batch
         The month's orders and lines.
     shipments
-        Their shipments (ship dates, shipped quantities).
+        Their planned shipments, including those after the extract date: an order is billed
+        when its last shipment leaves.
     universe
         Customers (payment behaviour, billing accounts, terms per ERP record).
     window
-        The order window (payments after the extract date are still open).
+        The order window (extract date).
     rng
         This month's finance stream.
     """
@@ -126,13 +131,15 @@ def invoice_orders(
         universe.billing_duplicate_number[customer],
         universe.billing_number[customer],
     )
+    # Drawn for every planned invoice first, so an earlier extract only leaves invoices out.
+    issued = invoice_date <= window.extract_date
     return InvoiceBatch(
-        order=order,
-        billing_number=billing_number,
-        invoice_date=invoice_date,
-        due_date=due_date,
-        payment_date=payment_date,
-        amount_cents=np.round(shipped_value[order]).astype(np.int64),
+        order=order[issued],
+        billing_number=billing_number[issued],
+        invoice_date=invoice_date[issued],
+        due_date=due_date[issued],
+        payment_date=payment_date[issued],
+        amount_cents=np.round(shipped_value[order[issued]]).astype(np.int64),
     )
 
 

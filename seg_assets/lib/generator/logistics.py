@@ -49,6 +49,43 @@ class ShipmentBatch:
         """Shipments in the batch."""
         return int(self.order.size)
 
+    def shipped_by(self, extract_date: np.datetime64) -> "ShipmentBatch":
+        """The shipments that left on or before ``extract_date``, as an extract taken then holds.
+
+        Later shipments and their lines are left out: their orders are still open. Lines count
+        as shipped and delivered only through the shipments kept. A backorder always leaves
+        after its order's first shipment, so a line's first shipment is kept whenever any is.
+        """
+        kept = self.ship_date <= extract_date
+        if kept.all():
+            return self
+        line_kept = kept[self.line_shipment]
+        position = np.cumsum(kept) - 1
+        per_order_line = np.bincount(
+            self.line_order_line[line_kept],
+            weights=self.line_quantity[line_kept],
+            minlength=self.shipped_per_order_line.size,
+        ).astype(self.shipped_per_order_line.dtype)
+        shipped = per_order_line > 0
+        return ShipmentBatch(
+            order=self.order[kept],
+            is_backorder=self.is_backorder[kept],
+            warehouse=self.warehouse[kept],
+            mode=self.mode[kept],
+            carrier=self.carrier[kept],
+            distance_km=self.distance_km[kept],
+            ship_date=self.ship_date[kept],
+            delivery_date=self.delivery_date[kept],
+            weight_kg=self.weight_kg[kept],
+            freight_cents=self.freight_cents[kept],
+            line_shipment=position[self.line_shipment[line_kept]],
+            line_order_line=self.line_order_line[line_kept],
+            line_quantity=self.line_quantity[line_kept],
+            shipped_per_order_line=per_order_line,
+            delivered_on=np.where(shipped, self.delivered_on, np.datetime64("NaT", "D")),
+            delivered_late=self.delivered_late & shipped,
+        )
+
 
 def _inclusive(bounds: tuple[int, int]) -> tuple[int, int]:
     """``rng.integers`` bounds that include the upper limit."""

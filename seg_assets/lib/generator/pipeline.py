@@ -114,10 +114,13 @@ def _generate_month(run: _Run, month: int) -> None:
     quantity_to_ship = batch.quantity.copy()
     # A line whose quantity is planted as zero or negative cannot be shipped.
     quantity_to_ship[line_picks["nonpositive_quantity"]] = 0
-    shipments = ship_orders(batch, quantity_to_ship, universe, run.catalogue, stream("logistics"))
+    planned = ship_orders(batch, quantity_to_ship, universe, run.catalogue, stream("logistics"))
+    # The extract holds no shipment (nor its picks, pack, returns) that left after it was taken;
+    # cut before planting, so shipment faults sit on the shipments written.
+    shipments = planned.shipped_by(window.extract_date)
     activity = warehouse_activity(batch, shipments, run.catalogue, stream("warehouse"))
     returns = draw_returns(batch, shipments, universe, window, stream("returns"))
-    invoices = invoice_orders(batch, shipments, universe, window, stream("finance"))
+    invoices = invoice_orders(batch, planned, universe, window, stream("finance"))
     # Dedicated stock is a warehouse contract: the drift leaves storage as it was.
     storage = monthly_storage(
         month, run.universe, run.plan, run.catalogue, window, stream("storage")
