@@ -23,7 +23,8 @@ from seg_assets.lib.source_contracts import SourceContract, load_source_contract
 
 CONFIG = PROJECT_ROOT / "config" / "generator.yaml"
 CONTRACTS = load_source_contracts(PROJECT_ROOT / "config" / "sources.yaml")
-SMALL = {"customers": 300, "months": 6, "order_lines": 20_000}
+# The pinned digests below were written with a 30-day extract lag.
+SMALL = {"customers": 300, "months": 6, "order_lines": 20_000, "extract_lag_days": 30}
 ERP_ID = r"^C\d{6}$"
 # sha256 (first 16 hex digits) of the SMALL run's files as written before planted drift existed;
 # Parquet by content, as its bytes name the writer's version. `drift: null` must keep them. If
@@ -124,8 +125,10 @@ def _canonical_customer_id(column: str) -> pl.Expr:
 # --- settings --------------------------------------------------------------------------------
 
 
-def test_config_file_holds_the_defaults() -> None:
-    assert GeneratorSettings.from_yaml(CONFIG) == GeneratorSettings()
+def test_config_file_holds_the_defaults_and_the_demo_drift_episode() -> None:
+    settings = GeneratorSettings.from_yaml(CONFIG)
+    assert settings.drift is not None and settings.drift.from_month == dt.date(2026, 11, 1)
+    assert settings.replace(drift=None) == GeneratorSettings()
 
 
 def test_invalid_settings_name_the_problem(tmp_path: Path) -> None:

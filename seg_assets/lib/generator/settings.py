@@ -288,7 +288,7 @@ class GeneratorSettings:
 
     seed: int = 20241101
     customers: int = 5_000
-    months: int = 24
+    months: int = 25
     order_lines: int = 500_000
     start_month: dt.date = dt.date(2024, 11, 1)
     archetype_shares: tuple[tuple[str, float], ...] = DEFAULT_ARCHETYPE_SHARES
@@ -298,7 +298,7 @@ class GeneratorSettings:
     subsidiary_share: float = 0.15
     recorded_parent_share: float = 0.60
     crm_erp_ref_share: float = 0.30
-    extract_lag_days: int = 30
+    extract_lag_days: int = 5
     faults: FaultRates = field(default_factory=FaultRates)
     drift: DriftSettings | None = None
 
@@ -343,9 +343,30 @@ class GeneratorSettings:
             for name, rate in rates.items()
             if not 0 <= rate <= 0.1
         )
+        if self._drift_begins_after_window():
+            # The episode has not begun in this (shorter) window: nothing to plant.
+            object.__setattr__(self, "drift", None)
         problems.extend(self._drift_problems())
         if problems:
             raise GeneratorConfigError("invalid generator settings: " + "; ".join(problems))
+
+    def _last_month(self) -> dt.date:
+        first = self.start_month
+        return dt.date(
+            first.year + (first.month - 1 + self.months - 1) // 12,
+            (first.month - 1 + self.months - 1) % 12 + 1,
+            1,
+        )
+
+    def _drift_begins_after_window(self) -> bool:
+        drift = self.drift
+        return (
+            isinstance(drift, DriftSettings)
+            and isinstance(drift.from_month, dt.date)
+            and isinstance(self.start_month, dt.date)
+            and 1 <= self.months
+            and drift.from_month > self._last_month()
+        )
 
     def _drift_problems(self) -> list[str]:
         if self.drift is None:
@@ -353,15 +374,10 @@ class GeneratorSettings:
         if not isinstance(self.drift, DriftSettings):
             return [f"drift must be DriftSettings, a mapping or None, got {self.drift!r}"]
         first = self.start_month
-        last = dt.date(
-            first.year + (first.month - 1 + self.months - 1) // 12,
-            (first.month - 1 + self.months - 1) % 12 + 1,
-            1,
-        )
-        if not first <= self.drift.from_month <= last:
+        if self.drift.from_month < first:
             return [
-                f"drift.from_month must lie inside the generated months {first} .. {last},"
-                f" got {self.drift.from_month}"
+                f"drift.from_month must not lie before the first generated month {first},"
+                f" got {self.drift.from_month} (a drift after the last month plants nothing)"
             ]
         return []
 

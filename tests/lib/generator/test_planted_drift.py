@@ -6,7 +6,6 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-import yaml
 
 from seg_assets.lib.generator import (
     ArchetypeSwitch,
@@ -109,19 +108,15 @@ def _drifted() -> pl.Expr:
 # --- settings --------------------------------------------------------------------------------
 
 
-def test_config_has_no_drift_and_its_demo_example_is_valid() -> None:
+def test_the_default_data_holds_the_demo_episode_in_its_newest_month() -> None:
     settings = GeneratorSettings.from_yaml(CONFIG)
-    assert settings.drift is None
-    assert "drift" not in settings.as_dict()
-    lines = CONFIG.read_text().splitlines()
-    start, end = lines.index("# drift:"), lines.index("drift: null")
-    example = yaml.safe_load("\n".join(line.removeprefix("# ") for line in lines[start:end]))
-    demo = GeneratorSettings.from_yaml(CONFIG, drift=example["drift"]).drift
-    assert demo == DriftSettings(
-        from_month=dt.date(2026, 8, 1),
+    assert settings.drift == DriftSettings(
+        from_month=dt.date(2026, 11, 1),
         archetype_switch=ArchetypeSwitch(0.3, ("long_tail_occasional",), "large_steady"),
         market_shift=MarketShift(0.8),
     )
+    assert settings.drift_month == settings.months - 1
+    assert settings.as_dict()["drift"]["from_month"] == "2026-11-01"
 
 
 def test_drift_section_is_read_from_the_file(tmp_path: Path) -> None:
@@ -148,8 +143,7 @@ def test_drift_section_is_read_from_the_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("drift", "message"),
     [
-        ("{from_month: 2027-01-01, market_shift: {}}", "drift.from_month must lie inside"),
-        ("{from_month: 2024-10-01, market_shift: {}}", "drift.from_month must lie inside"),
+        ("{from_month: 2024-10-01, market_shift: {}}", "drift.from_month must not lie before"),
         ("{from_month: 2025-11-15, market_shift: {}}", "drift.from_month must be the first day"),
         ("{from_month: soon, market_shift: {}}", "drift.from_month must be a date"),
         ("{market_shift: {}}", "drift.from_month is required"),
@@ -196,12 +190,16 @@ def test_bad_drift_settings_name_the_file_and_key(tmp_path: Path, drift: str, me
     assert str(raised.value).startswith(f"{path}: ")
 
 
-def test_drift_overrides_are_checked_against_the_window() -> None:
+def test_a_drift_after_the_window_plants_nothing_and_one_before_it_is_refused() -> None:
     drift = {"from_month": "2025-11-01", "market_shift": SHIFT}
-    with pytest.raises(GeneratorConfigError, match=r"drift\.from_month must lie inside") as raised:
-        GeneratorSettings.from_yaml(CONFIG, months=6, drift=drift)
-    assert str(CONFIG) in str(raised.value)
+    assert GeneratorSettings.from_yaml(CONFIG, months=6, drift=drift).drift is None
     assert GeneratorSettings.from_yaml(CONFIG, months=13, drift=drift).drift_month == 12
+    early = {"from_month": "2024-10-01", "market_shift": SHIFT}
+    with pytest.raises(
+        GeneratorConfigError, match=r"drift\.from_month must not lie before"
+    ) as raised:
+        GeneratorSettings.from_yaml(CONFIG, drift=early)
+    assert str(CONFIG) in str(raised.value)
 
 
 # --- truth -----------------------------------------------------------------------------------
