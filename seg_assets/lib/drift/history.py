@@ -19,7 +19,9 @@ from seg_assets.lib.drift.features import categorical_drift, feature_drift
 from seg_assets.lib.drift.segments import segment_drift
 from seg_assets.lib.drift.states import classify, worst
 from seg_assets.lib.segmentation.model import Scored, SegmentationModel
-from seg_assets.lib.segmentation.training import canonical_frame, volume_of
+from seg_assets.lib.segmentation.monthly import previous_month
+from seg_assets.lib.segmentation.registry import published_version, registered_model
+from seg_assets.lib.segmentation.training import canonical_frame, with_volume
 
 HISTORY_COLUMNS = {
     "as_of_month": pl.Date,
@@ -113,13 +115,6 @@ def _scored(model: SegmentationModel, frame: pl.DataFrame) -> tuple[Scored, pl.D
     return model.score(canonical), canonical
 
 
-def _with_volume(
-    assignments: pl.DataFrame, frame: pl.DataFrame, volume_measure: str
-) -> pl.DataFrame:
-    volume = frame.select("customer_key", pl.Series("volume", volume_of(frame, volume_measure)))
-    return assignments.join(volume, on="customer_key", how="left")
-
-
 def month_drift(inputs: MonthInputs, settings: DriftSettings) -> pl.DataFrame:
     """Every drift metric of ``inputs.month`` as history rows (``HISTORY_COLUMNS``)."""
     model = inputs.model
@@ -132,7 +127,7 @@ def month_drift(inputs: MonthInputs, settings: DriftSettings) -> pl.DataFrame:
     rows = _Rows(inputs, settings, [])
     _feature_rows(rows, reference_scored, current_scored)
     _categorical_rows(rows)
-    reference_assignments = _with_volume(
+    reference_assignments = with_volume(
         reference_scored.assignments, reference_frame, inputs.volume_measure
     )
     _segment_rows(rows, reference_assignments)
@@ -264,16 +259,10 @@ def load_month_inputs(
 ) -> MonthInputs | None:
     """The month's published model, features and assignments (None when nothing was
     published for the month)."""
-    rows = con.execute(
-        "select registry.model_version, registry.as_of_month, registry.artifact"
-        " from segmentation.model_registry as registry"
-        " where registry.model_version = (select any_value(model_version)"
-        " from segmentation.customer_segments where as_of_month = ?)",
-        [month],
-    ).fetchall()
-    if not rows:
+    version = published_version(con, month)
+    if version is None:
         return None
-    version, reference_month, artifact = rows[0]
+    registered = registered_model(con, version)
     features = (
         "select * from marts.fct_customer_features where as_of_month = ? order by customer_key"
     )
@@ -281,19 +270,18 @@ def load_month_inputs(
         "select customer_key, segment_id, segment_name, segment_kind, confidence_margin, volume"
         " from segmentation.customer_segments where as_of_month = ? order by customer_key"
     )
-    previous_month = date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
     return MonthInputs(
         month=month,
-        reference_month=reference_month,
-        model=SegmentationModel.from_json(artifact),
-        reference=con.sql(features, params=[reference_month]).pl(),
+        reference_month=registered.as_of_month,
+        model=registered.model,
+        reference=con.sql(features, params=[registered.as_of_month]).pl(),
         current=con.sql(features, params=[month]).pl(),
         published=con.sql(assignments, params=[month]).pl(),
         # Switching is measured under one model: another version's ids are another partition.
         previous=con.sql(
             "select customer_key, segment_id from segmentation.customer_segments"
             " where as_of_month = ? and model_version = ?",
-            params=[previous_month, version],
+            params=[previous_month(month), version],
         ).pl(),
         volume_measure=volume_measure,
     )

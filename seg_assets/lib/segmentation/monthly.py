@@ -38,6 +38,7 @@ from seg_assets.lib.segmentation.registry import (
     next_segment_id,
     publish_model,
     publish_month,
+    published_version,
     record_decision,
     registered_model,
 )
@@ -48,7 +49,7 @@ from seg_assets.lib.segmentation.training import (
     assignment_agreement,
     canonical_frame,
     train_segmentation,
-    volume_of,
+    with_volume,
 )
 from seg_assets.lib.warehouse import transaction
 
@@ -106,7 +107,8 @@ def _months_between(start: date, end: date) -> int:
     return (end.year - start.year) * 12 + end.month - start.month
 
 
-def _previous_month(month: date) -> date:
+def previous_month(month: date) -> date:
+    """First day of the month before ``month``."""
     return (month - timedelta(days=1)).replace(day=1)
 
 
@@ -118,7 +120,7 @@ def period_over_period(
     before = con.sql(
         "select customer_key, segment_id, segment_kind from segmentation.customer_segments"
         " where as_of_month = ?",
-        params=[_previous_month(month)],
+        params=[previous_month(month)],
     ).pl()
     return assignment_agreement(before, assignments, "period_over_period")
 
@@ -215,7 +217,7 @@ def segment_month(
         registered = pinned or previous
         assert registered is not None  # the plan scores only when an earlier model exists
         model, scored = registered.model, registered.model.score(frame)
-        small = _small_segments(_with_volume(scored.assignments, frame, settings), settings)
+        small = _small_segments(scored.assignments, frame, settings)
         if small and mode == "scored":
             # Drift left a segment below the business minimum: a new model must fix it.
             mode = "trained"
@@ -237,7 +239,16 @@ def segment_month(
         return _skip(con, month, str(error))
     candidate = Published(training.model, training.scored, mode, reason, training)
     if guard is None or previous is None:
-        return _publish(con, month, settings, run_id, frame, candidate, truth_dir=truth_dir)
+        return _publish(
+            con,
+            month,
+            settings,
+            run_id,
+            frame,
+            candidate,
+            truth_dir=truth_dir,
+            previous_version=None if previous is None else previous.version,
+        )
     return _guarded(con, month, settings, run_id, frame, candidate, previous, guard, truth_dir)
 
 
@@ -262,23 +273,25 @@ def _publish(
     truth_dir: Path | None = None,
     held: tuple[TrainingResult, Decision] | None = None,
     decision: Decision | None = None,
+    previous_version: str | None = None,
 ) -> MonthOutcome:
-    """Write the month (and a trained or held model with its decision) in one transaction."""
-    assignments = _with_volume(published.scored.assignments, frame, settings)
-    metrics = period_over_period(con, month, assignments)
+    """Write the month (and a trained or held model, registered after ``previous_version``,
+    with its decision) in one transaction."""
+    assignments = with_volume(published.scored.assignments, frame, settings.volume_measure)
     training = published.training or (held[0] if held else None)
-    model_metrics = dict(metrics)
-    if training is not None:
-        trained = _with_volume(training.scored.assignments, frame, settings)
-        model_metrics = period_over_period(con, month, trained)
-        if truth_dir is not None:
-            model_metrics |= _truth_metrics(
-                con, truth_dir, trained, training.scored, frame, settings.seed
-            )
-    previous = latest_model_before(con, month)
+    # A held model's metrics describe its own assignments, not the ones published.
+    trained = (
+        with_volume(held[0].scored.assignments, frame, settings.volume_measure)
+        if held
+        else assignments
+    )
+    model_metrics = period_over_period(con, month, trained)
+    if training is not None and truth_dir is not None:
+        model_metrics |= _truth_metrics(
+            con, truth_dir, trained, training.scored, frame, settings.seed
+        )
     with transaction(con):
         if training is not None:
-            previous_version = None if previous is None else previous.version
             publish_model(con, training, settings, month, previous_version, model_metrics)
         for made in (decision, held[1] if held else None):
             if made is not None:
@@ -320,12 +333,21 @@ def _guarded(
     status = model_status(con, version)
     if status == "approved":
         # A rerun of an approved month: the person's decision stands.
-        return _publish(con, month, settings, run_id, frame, candidate, truth_dir)
+        return _publish(
+            con,
+            month,
+            settings,
+            run_id,
+            frame,
+            candidate,
+            truth_dir,
+            previous_version=previous.version,
+        )
     serving = previous.model.score(frame)
     if status == "rejected":
         kept = Published(previous.model, serving, "scored", f"{version} was rejected")
         return _publish(con, month, settings, run_id, frame, kept)
-    small = _small_segments(_with_volume(training.scored.assignments, frame, settings), settings)
+    small = _small_segments(training.scored.assignments, frame, settings)
     review = review_candidate(
         con,
         month,
@@ -350,7 +372,15 @@ def _guarded(
     )
     if review.decision.approved:
         return _publish(
-            con, month, settings, run_id, frame, candidate, truth_dir, decision=decision
+            con,
+            month,
+            settings,
+            run_id,
+            frame,
+            candidate,
+            truth_dir,
+            decision=decision,
+            previous_version=previous.version,
         )
     kept = Published(
         previous.model,
@@ -359,7 +389,17 @@ def _guarded(
         f"{candidate.reason}; {version} is pending approval ({decision.reason}), so"
         f" {previous.version} keeps serving",
     )
-    return _publish(con, month, settings, run_id, frame, kept, truth_dir, held=(training, decision))
+    return _publish(
+        con,
+        month,
+        settings,
+        run_id,
+        frame,
+        kept,
+        truth_dir,
+        held=(training, decision),
+        previous_version=previous.version,
+    )
 
 
 def _apply_decision(
@@ -382,7 +422,7 @@ def _apply_decision(
         decision=DECISIONS[operator.action],
         decided_by=operator.decided_by,
         reason=operator.reason,
-        serving_version=_published_version(con, month),
+        serving_version=published_version(con, month),
     )
     if operator.action == "reject":
         with transaction(con):
@@ -406,14 +446,6 @@ class DecisionError(ValueError):
     """A person's decision cannot apply to the run's months."""
 
 
-def _published_version(con: duckdb.DuckDBPyConnection, month: date) -> str | None:
-    rows = con.execute(
-        "select any_value(model_version) from segmentation.customer_segments where as_of_month = ?",
-        [month],
-    ).fetchall()
-    return rows[0][0] if rows else None
-
-
 def _truth_metrics(
     con: duckdb.DuckDBPyConnection,
     truth_dir: Path,
@@ -430,8 +462,11 @@ def _truth_metrics(
     return archetype_recovery(assignments, scored.prepared, keys, truth, seed)
 
 
-def _small_segments(assignments: pl.DataFrame, settings: SegmentationSettings) -> str:
+def _small_segments(
+    assignments: pl.DataFrame, frame: pl.DataFrame, settings: SegmentationSettings
+) -> str:
     """Cluster segments below the minimum volume share, in words ('' when none)."""
+    assignments = with_volume(assignments, frame, settings.volume_measure)
     clustered = assignments.filter(pl.col("segment_kind") == "cluster")
     if clustered.is_empty():
         return ""
@@ -448,15 +483,6 @@ def _skip(con: duckdb.DuckDBPyConnection, month: date, reason: str) -> MonthOutc
     with transaction(con):
         clear_month(con, month)
     return MonthOutcome(month, "skipped", None, reason)
-
-
-def _with_volume(
-    assignments: pl.DataFrame, frame: pl.DataFrame, settings: SegmentationSettings
-) -> pl.DataFrame:
-    volume = frame.select(
-        "customer_key", pl.Series("volume", volume_of(frame, settings.volume_measure))
-    )
-    return assignments.join(volume, on="customer_key", how="left")
 
 
 def rescore_mismatches(

@@ -148,6 +148,15 @@ def latest_model_before(con: duckdb.DuckDBPyConnection, month: date) -> Register
     return _registered(rows[0]) if rows else None
 
 
+def published_version(con: duckdb.DuckDBPyConnection, month: date) -> str | None:
+    """The model version whose assignments are published for ``month`` (None when none)."""
+    [(version,)] = con.execute(
+        "select any_value(model_version) from segmentation.customer_segments where as_of_month = ?",
+        [month],
+    ).fetchall()
+    return version
+
+
 def next_segment_id(con: duckdb.DuckDBPyConnection, month: date) -> int:
     """One above every segment id issued by models trained before ``month`` (at least 1)."""
     [(highest,)] = con.execute(

@@ -130,6 +130,12 @@ def volume_of(frame: pl.DataFrame, measure: str) -> np.ndarray:
     return np.clip(frame.get_column(measure).fill_null(0.0).to_numpy().astype(float), 0.0, None)
 
 
+def with_volume(assignments: pl.DataFrame, frame: pl.DataFrame, measure: str) -> pl.DataFrame:
+    """``assignments`` with each customer's ``volume`` under ``measure`` (see ``volume_of``)."""
+    volume = frame.select("customer_key", pl.Series("volume", volume_of(frame, measure)))
+    return assignments.join(volume, on="customer_key", how="left")
+
+
 def settle_segments(
     prepared: np.ndarray, labels: np.ndarray, volume: np.ndarray, min_share: float
 ) -> tuple[np.ndarray, np.ndarray, tuple[SegmentMerge, ...]]:
