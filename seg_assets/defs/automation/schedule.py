@@ -8,12 +8,6 @@ from seg_assets.defs.partitions import month_range_tags, monthly_partitions
 from seg_assets.lib.automation.settings import AutomationSettings
 
 
-def newest_closed_month(at: dg.TimeWindow | None = None) -> str | None:
-    """Partition key of the last month closed at the schedule's tick (None before the first)."""
-    keys = monthly_partitions.get_partition_keys(current_time=None if at is None else at.end)
-    return keys[-1] if keys else None
-
-
 def build_monthly_schedule(settings: AutomationSettings) -> dg.ScheduleDefinition:
     """full_refresh of the month before the tick, on the configured cron."""
 
