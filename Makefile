@@ -7,7 +7,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
 BENCH_ARGS ?= --scale 1m 10m --repeat 3 --series
 
-.PHONY: demo test test-browser test-e2e bench ui lint clean distclean
+.PHONY: demo test test-browser test-e2e test-quality bench ui lint clean distclean
 
 $(INSTALLED): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ test-browser: $(INSTALLED)
 ## test-e2e: the daemon end to end (landing -> drift -> guarded retrain -> approval), minutes
 test-e2e: $(INSTALLED)
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -m e2e -p no:cacheprovider
+
+## test-quality: drift detection and retraining on planted truth, default data and 3 seeds
+test-quality: $(INSTALLED)
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -m quality -p no:cacheprovider
 
 ## bench: generate cached data sets and measure full/partition refreshes vs bare DuckDB and pandas
 bench: $(INSTALLED)

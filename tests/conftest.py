@@ -126,10 +126,10 @@ def run_pipeline(
 
 # The segmentation step (and its drift history) with the marts that read its tables.
 SEGMENTATION_AND_MARTS = dg.AssetSelection.groups("segmentation") | dg.AssetSelection.assets(
-    dg.AssetKey(["marts", "fct_segment_profiles"]),
-    dg.AssetKey(["marts", "fct_tier_segment_crosstab"]),
-    dg.AssetKey(["marts", "dim_customer_segment_history"]),
-    dg.AssetKey(["marts", "fct_segment_migration"]),
+    dg.AssetKey(["kpi", "fct_segment_profiles"]),
+    dg.AssetKey(["kpi", "fct_tier_segment_crosstab"]),
+    dg.AssetKey(["kpi", "dim_customer_segment_history"]),
+    dg.AssetKey(["kpi", "fct_segment_migration"]),
 )
 
 

@@ -72,6 +72,7 @@ def test_every_asset_has_a_description_group_and_kind():
         "intermediate",
         "marts",
         "segmentation",
+        "kpi",
         "quality",
         "serving",
     }
@@ -102,8 +103,8 @@ def test_only_month_facts_are_partitioned():
         "marts/fct_customer_tiers",
         "marts/fct_group_profitability_months",
         "marts/fct_order_lines",
-        "marts/fct_segment_profiles",
-        "marts/fct_tier_segment_crosstab",
+        "kpi/fct_segment_profiles",
+        "kpi/fct_tier_segment_crosstab",
         "segmentation/customer_segment_explanations",
         "segmentation/customer_segments",
         "segmentation/drift_history",

@@ -156,20 +156,20 @@ def test_marts_reconcile_with_the_published_segments(generated_year):
     )
     [(profiled, share)] = query(
         database,
-        "select sum(customers), sum(customer_share) from marts.fct_segment_profiles"
+        "select sum(customers), sum(customer_share) from kpi.fct_segment_profiles"
         " where as_of_month = ?",
         [month],
     )
     assert profiled == segmented and share == pytest.approx(1.0)
     [(crosstab,)] = query(
         database,
-        "select sum(customers) from marts.fct_tier_segment_crosstab where as_of_month = ?",
+        "select sum(customers) from kpi.fct_tier_segment_crosstab where as_of_month = ?",
         [month],
     )
     assert crosstab == segmented
     # The history's current rows are the latest publication's assignments.
     [(current,)] = query(
-        database, "select count(*) from marts.dim_customer_segment_history where is_current"
+        database, "select count(*) from kpi.dim_customer_segment_history where is_current"
     )
     [(latest,)] = query(
         database,
@@ -244,7 +244,7 @@ def test_rollback_publishes_a_previous_versions_assignments(generated_year, tmp_
     assert modes[-1] == "rollback"
     [(versions_at_month,)] = query(
         database,
-        "select list(distinct model_version) from marts.dim_customer_segment_history"
+        "select list(distinct model_version) from kpi.dim_customer_segment_history"
         " where valid_from <= ? and (valid_to is null or valid_to > ?)",
         [month, month],
     )
@@ -253,13 +253,13 @@ def test_rollback_publishes_a_previous_versions_assignments(generated_year, tmp_
     pairs = {
         pair
         for pair in query(
-            database, "select distinct from_version, to_version from marts.fct_segment_migration"
+            database, "select distinct from_version, to_version from kpi.fct_segment_migration"
         )
     }
     assert {(original, retrained), (retrained, original)} <= pairs
     [(moved,)] = query(
         database,
-        "select sum(customers) from marts.fct_segment_migration where from_version = ?"
+        "select sum(customers) from kpi.fct_segment_migration where from_version = ?"
         " and to_version = ?",
         [original, retrained],
     )

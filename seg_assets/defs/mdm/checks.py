@@ -122,7 +122,7 @@ CUSTOMER_FACTS = (
     dg.AssetKey(["marts", "fct_customer_features"]),
     dg.AssetKey(["marts", "fct_customer_tiers"]),
     dg.AssetKey(["segmentation", "customer_segments"]),
-    dg.AssetKey(["marts", "dim_customer_segment_history"]),
+    dg.AssetKey(["kpi", "dim_customer_segment_history"]),
 )
 
 defs = dg.Definitions(

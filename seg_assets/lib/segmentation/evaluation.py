@@ -6,6 +6,7 @@ of a supervised classifier trained on the true archetypes with the same prepared
 the ceiling an unsupervised method can approach, since the archetypes overlap.
 """
 
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -16,19 +17,34 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 ARCHETYPES_FILE = "customer_archetypes.csv"
+SWITCHES_FILE = "archetype_switches.csv"
 CEILING_FOLDS = 5
 
 
-def planted_archetypes(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> pl.DataFrame | None:
-    """``customer_key, archetype`` through the crosswalk of ERP records; None without truth.
+def planted_archetypes(
+    con: duckdb.DuckDBPyConnection, truth_dir: Path, as_of_month: date
+) -> pl.DataFrame | None:
+    """``customer_key, archetype`` at ``as_of_month`` through the crosswalk of ERP records.
 
-    A golden customer takes the archetype of its first ERP record (duplicates of one real
-    customer share it).
+    None without truth. A customer that a planted drift switched on or before the month takes
+    its new archetype (the truth the segments should recover after the drift). A golden
+    customer takes the archetype of its first ERP record (duplicates of one real customer share
+    it).
     """
     path = truth_dir / ARCHETYPES_FILE
     if not path.exists():
         return None
     truth = pl.read_csv(path, schema_overrides={"customer_id": pl.String})
+    switches = truth_dir / SWITCHES_FILE
+    if switches.exists():
+        switched = (
+            pl.read_csv(switches, schema_overrides={"customer_id": pl.String}, try_parse_dates=True)
+            .filter(pl.col("from_month") <= as_of_month)
+            .select("customer_id", "to_archetype")
+        )
+        truth = truth.join(switched, on="customer_id", how="left").select(
+            "customer_id", pl.coalesce("to_archetype", "archetype").alias("archetype")
+        )
     crosswalk = con.sql(
         "select record_id, customer_key from mdm.crosswalk where source_system = 'erp'"
     ).pl()

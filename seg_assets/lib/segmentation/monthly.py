@@ -288,7 +288,7 @@ def _publish(
     model_metrics = period_over_period(con, month, trained)
     if training is not None and truth_dir is not None:
         model_metrics |= _truth_metrics(
-            con, truth_dir, trained, training.scored, frame, settings.seed
+            con, truth_dir, month, trained, training.scored, frame, settings.seed
         )
     with transaction(con):
         if training is not None:
@@ -449,13 +449,15 @@ class DecisionError(ValueError):
 def _truth_metrics(
     con: duckdb.DuckDBPyConnection,
     truth_dir: Path,
+    month: date,
     assignments: pl.DataFrame,
     scored: Scored,
     frame: pl.DataFrame,
     seed: int,
 ) -> dict[str, float | int]:
-    """Archetype recovery and the supervised ceiling where planted truth exists (else none)."""
-    truth = planted_archetypes(con, truth_dir)
+    """Archetype recovery (the month's archetypes, after any planted switch) and the
+    supervised ceiling where planted truth exists (else none)."""
+    truth = planted_archetypes(con, truth_dir, month)
     if truth is None:
         return {}
     keys = frame.get_column("customer_key").gather(scored.clustered)

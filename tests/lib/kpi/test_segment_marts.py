@@ -11,10 +11,10 @@ from seg_assets.lib.model_runner import MonthWindow, run_model
 from seg_assets.lib.project import sql_dir
 from seg_assets.lib.sql_models import parse_model
 
-PROFILES = parse_model(sql_dir() / "marts" / "fct_segment_profiles.sql")
-CROSSTAB = parse_model(sql_dir() / "marts" / "fct_tier_segment_crosstab.sql")
-HISTORY = parse_model(sql_dir() / "marts" / "dim_customer_segment_history.sql")
-MIGRATION = parse_model(sql_dir() / "marts" / "fct_segment_migration.sql")
+PROFILES = parse_model(sql_dir() / "kpi" / "fct_segment_profiles.sql")
+CROSSTAB = parse_model(sql_dir() / "kpi" / "fct_tier_segment_crosstab.sql")
+HISTORY = parse_model(sql_dir() / "kpi" / "dim_customer_segment_history.sql")
+MIGRATION = parse_model(sql_dir() / "kpi" / "fct_segment_migration.sql")
 
 JAN, FEB, MAR, APR, MAY, JUN, JUL = (dt.date(2025, month, 1) for month in range(1, 8))
 # The profile's median features, in the order the fixture gives them values.
@@ -116,7 +116,7 @@ def _assert_columns_are_described(con, model):
 def test_models_parse_with_their_partitioning_lineage_and_descriptions(
     model, partition_column, upstream
 ):
-    assert model.schema == "marts"
+    assert model.schema == "kpi"
     assert model.partition_column == partition_column
     assert set(model.upstream) == upstream
     assert len(model.description) > 100
@@ -186,7 +186,7 @@ def _profiles(con, start=APR, end=MAY):
     columns = [name for name, _ in PROFILES.column_descriptions]
     return {
         (row[0], row[2]): dict(zip(columns, row, strict=True))
-        for row in _rows(con, "select * from marts.fct_segment_profiles")
+        for row in _rows(con, "select * from kpi.fct_segment_profiles")
     }
 
 
@@ -265,7 +265,7 @@ def test_profiles_share_within_each_month_and_refresh_only_the_window(profile_in
     assert (march["customer_share"], march["revenue_share"]) == pytest.approx((1.0, 1.0))
     assert profiles[(APR, 1)]["customer_share"] == pytest.approx(0.5)
     _assert_columns_are_described(profile_inputs, PROFILES)
-    profile_inputs.execute("update marts.fct_segment_profiles set customers = 99")
+    profile_inputs.execute("update kpi.fct_segment_profiles set customers = 99")
     refreshed = _profiles(profile_inputs, APR, MAY)
     assert refreshed[(MAR, 1)]["customers"] == 99
     assert refreshed[(APR, 1)]["customers"] == 3
@@ -318,7 +318,7 @@ def test_crosstab_reconciles_tiers_with_segments(crosstab_inputs):
         for month, tier, version, segment, name, *rest in _rows(
             crosstab_inputs,
             "select as_of_month, tier, model_version, segment_id, segment_name, customers,"
-            " revenue, share_of_tier, share_of_segment from marts.fct_tier_segment_crosstab",
+            " revenue, share_of_tier, share_of_segment from kpi.fct_tier_segment_crosstab",
         )
     }
     # Gold has a, c and d segmented (z was not segmented and counts nowhere); Silver b and e;
@@ -343,12 +343,12 @@ def test_crosstab_reconciles_tiers_with_segments(crosstab_inputs):
 
 def test_crosstab_refresh_keeps_other_months(crosstab_inputs):
     run_model(crosstab_inputs, CROSSTAB, "test", {}, MonthWindow(MAR, MAY))
-    crosstab_inputs.execute("update marts.fct_tier_segment_crosstab set customers = 99")
+    crosstab_inputs.execute("update kpi.fct_tier_segment_crosstab set customers = 99")
     run_model(crosstab_inputs, CROSSTAB, "test", {}, MonthWindow(APR, MAY))
     assert dict(
         _rows(
             crosstab_inputs,
-            "select as_of_month, max(customers) from marts.fct_tier_segment_crosstab group by all",
+            "select as_of_month, max(customers) from kpi.fct_tier_segment_crosstab group by all",
         )
     ) == {MAR: 99, APR: 2}
 
@@ -390,7 +390,7 @@ def test_history_has_one_row_per_unbroken_run_of_published_months(con):
         _rows(
             con,
             "select customer_key, model_version, segment_id, segment_name, segment_kind,"
-            " valid_from, valid_to, is_current, months from marts.dim_customer_segment_history",
+            " valid_from, valid_to, is_current, months from kpi.dim_customer_segment_history",
         )
     )
     assert history == {
@@ -440,7 +440,7 @@ def test_migration_between_the_training_assignments_of_two_versions(con):
         con,
         "select from_version, to_version, from_as_of_month, to_as_of_month, from_segment_id,"
         " from_segment_name, to_segment_id, to_segment_name, customers, share_of_from_segment"
-        " from marts.fct_segment_migration",
+        " from kpi.fct_segment_migration",
     )
     assert {(row[0], row[1], row[2], row[3]) for row in rows} == {
         ("v1", "v2", FEB, APR),
@@ -484,7 +484,7 @@ def test_migration_covers_every_pair_of_versions_with_shares_per_pair(con):
         for to_version, to_segment, share in _rows(
             con,
             "select to_version, to_segment_id, share_of_from_segment"
-            " from marts.fct_segment_migration where from_version = 'v1'",
+            " from kpi.fct_segment_migration where from_version = 'v1'",
         )
     }
     assert shares == {
@@ -492,7 +492,7 @@ def test_migration_covers_every_pair_of_versions_with_shares_per_pair(con):
         ("v2", 2): pytest.approx(0.25),
         ("v3", 1): pytest.approx(1.0),
     }
-    pairs = _rows(con, "select distinct from_version, to_version from marts.fct_segment_migration")
+    pairs = _rows(con, "select distinct from_version, to_version from kpi.fct_segment_migration")
     assert len(pairs) == 6
 
 

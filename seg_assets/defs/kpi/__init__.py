@@ -1,0 +1,1 @@
+"""What reads the segments: segment marts, KPI marts, their checks and charts."""
