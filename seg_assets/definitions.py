@@ -5,7 +5,9 @@ import dagster as dg
 from seg_assets.defs.automation import automation_defs, with_freshness
 from seg_assets.defs.intermediate import assets as intermediate
 from seg_assets.defs.jobs import full_refresh_job, segmentation_refresh_job
+from seg_assets.defs.kpi import alerts as kpi_alerts
 from seg_assets.defs.kpi import assets as kpi
+from seg_assets.defs.kpi import differentials as kpi_differentials
 from seg_assets.defs.marts import assets as marts
 from seg_assets.defs.marts import cost_checks
 from seg_assets.defs.mdm import assets as mdm
@@ -49,6 +51,8 @@ def build_definitions() -> dg.Definitions:
         segmentation.defs,
         segmentation_drift.defs,
         kpi.defs,
+        kpi_differentials.defs,
+        kpi_alerts.defs,
     )
     _check_lineage(domain_defs)
     asset_keys = [key for asset in domain_defs.assets or [] for key in asset.keys]

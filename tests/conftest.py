@@ -25,7 +25,8 @@ from seg_assets.defs.resources import (
 )
 from seg_assets.defs.sources.assets import SOURCE_CONTRACTS
 from seg_assets.lib.generator import GeneratorSettings, generate
-from seg_assets.lib.model_runner import run_model
+from seg_assets.lib.kpi.settings import load_kpi_settings
+from seg_assets.lib.model_runner import MonthWindow, run_model
 from seg_assets.lib.project import config_dir, sql_dir
 from seg_assets.lib.serving import serving_beside
 from seg_assets.lib.source_contracts import SourceContract
@@ -80,9 +81,11 @@ def write_landing_file(root: Path, contract: SourceContract, content: str | byte
 
 
 def write_month_calendar(con: duckdb.DuckDBPyConnection) -> None:
-    """Build ``intermediate.int_months``, the calendar monthly models take their months from."""
-    model = parse_model(sql_dir() / "intermediate" / "int_months.sql")
-    run_model(con, model, "test", {})
+    """Build ``intermediate.int_months``, the calendar monthly models take their months from,
+    and ``intermediate.int_as_of_month_windows``, its trailing windows, for every month of it."""
+    for name in ("int_months", "int_as_of_month_windows"):
+        model = parse_model(sql_dir() / "intermediate" / f"{name}.sql")
+        run_model(con, model, "test", {}, MonthWindow(date(2000, 1, 1), date(2100, 1, 1)))
 
 
 def one_month_tags(partition_key: str) -> dict[str, str]:
@@ -125,6 +128,11 @@ def run_pipeline(
 
 
 # The segmentation step (and its drift history) with the marts that read its tables.
+# Check evaluations of a full run: raw and staging conservation, 14 suites, 11 master-data
+# (golden-customer checks on segments and their history included), 4 cost-to-serve, 3
+# segmentation checks, the drift warning and one warning per KPI watched for alerts.
+CHECKS_PER_FULL_RUN = 13 + 13 + 14 + 11 + 4 + 3 + 1 + len(load_kpi_settings().alerts.kpis)
+
 SEGMENTATION_AND_MARTS = dg.AssetSelection.groups("segmentation") | dg.AssetSelection.assets(
     dg.AssetKey(["kpi", "fct_segment_profiles"]),
     dg.AssetKey(["kpi", "fct_tier_segment_crosstab"]),

@@ -18,6 +18,8 @@ from seg_assets.bench.runner import (
 from seg_assets.bench.scales import SERIES
 from seg_assets.bench.segmentation import run_segmentation_bench, segmentation_table
 from seg_assets.bench.series import SERIES_WORKLOADS, series_summary, series_table
+from seg_assets.bench.serving import VARIANTS as SERVING_VARIANTS
+from seg_assets.bench.serving import run_serving_bench, serving_table
 
 DEFAULT_SCALES = ["10m"]
 
@@ -55,6 +57,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="time drift per month and sensor ticks at these scales (e.g. demo 10m)",
     )
     parser.add_argument(
+        "--serving",
+        nargs="+",
+        default=[],
+        type=Path,
+        metavar="WAREHOUSE",
+        help="time publishing the serving file from these built warehouses (curated vs copy)",
+    )
+    parser.add_argument(
         "--pandas-timeout", type=float, default=None, help="seconds before pandas is stopped"
     )
     parser.add_argument(
@@ -70,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     tables."""
     # Asking only for master-data, segmentation or automation timings should not also start
     # the long default scale.
-    only = args.mdm_customers or args.segmentation or args.automation
+    only = args.mdm_customers or args.segmentation or args.automation or args.serving
     scales = args.scale or ([] if only else DEFAULT_SCALES)
     with tempfile.TemporaryDirectory(prefix="seg_assets_bench_") as scratch:
         for scale in scales_named(scales):
@@ -115,6 +125,11 @@ def run(args: argparse.Namespace) -> int:
             path = write_results(results, name)
             print(f"\n{name} timings written to {path}\n")
             print(table(results))
+        for warehouse in args.serving:
+            print(f"serving: {args.repeat} run(s) of {', '.join(SERVING_VARIANTS)} on {warehouse}")
+            results = run_serving_bench(warehouse, args.repeat, Path(scratch) / "serving")
+            print(f"\nserving timings written to {write_results(results, 'serving')}\n")
+            print(serving_table(results))
     return 0
 
 

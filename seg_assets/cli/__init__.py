@@ -1,4 +1,5 @@
-"""Command line: ``seg-assets generate | materialize | summary | demo | models | bench | ui``."""
+"""Command line: ``seg-assets generate | materialize | summary | demo | models | bench | docs |
+ui``."""
 
 import argparse
 import sys
@@ -10,6 +11,8 @@ from seg_assets.bench.__main__ import run as run_bench
 from seg_assets.cli.commands import generate, materialize, summary, ui
 from seg_assets.cli.models import apply_decision, list_models, pending_models
 from seg_assets.lib.errors import SegAssetsError
+from seg_assets.lib.project import PROJECT_ROOT
+from seg_assets.lib.serving.docs import write_bi_views_section
 
 DESCRIPTION = (
     "Customer segmentation as Dagster assets on DuckDB: generate the synthetic sources,"
@@ -73,6 +76,10 @@ def _parser() -> argparse.ArgumentParser:
     _add_models_commands(commands)
     bench_parser = commands.add_parser("bench", help="measure refreshes at scale (make bench)")
     add_bench_arguments(bench_parser)
+    commands.add_parser(
+        "docs",
+        help="regenerate README.md's list of bi views and columns from the model docs",
+    )
     ui_parser = commands.add_parser("ui", help="start the Dagster UI on the warehouse")
     ui_parser.add_argument("--port", type=int, default=3000)
     return parser
@@ -138,6 +145,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _models(args)
         elif args.command == "bench":
             return run_bench(args)
+        elif args.command == "docs":
+            changed = write_bi_views_section(PROJECT_ROOT / "README.md")
+            print("README.md updated" if changed else "README.md is up to date")
         elif args.command == "ui":
             return ui(args.port)
     except SegAssetsError as error:

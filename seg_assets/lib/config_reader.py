@@ -92,6 +92,14 @@ class ConfigReader:
             raise self.fail(where, f"{value!r} is not one of {', '.join(choices)}")
         return str(value)
 
+    def only_keys(self, section: dict[str, Any], where: str, allowed: tuple[str, ...]) -> None:
+        """Refuse keys of ``section`` outside ``allowed``: a typo must not fall back silently
+        to a default."""
+        unknown = sorted(set(section) - set(allowed))
+        if unknown:
+            name = f"{where}.{unknown[0]}" if where else unknown[0]
+            raise self.fail(name, f"unknown key (expected one of {', '.join(allowed)})")
+
     def mapping(self, value: Any, where: str) -> dict[str, Any]:
         """A mapping (an absent entry reads as empty)."""
         if value is None:

@@ -7,7 +7,7 @@
 -- velocity_fast_cumulative_share, medium while it is at most velocity_medium_cumulative_share,
 -- and slow after: a product landing exactly on a cut-off stays in the faster class, the product
 -- whose lines cross it goes to the slower one. Partitioned by as-of month (each as-of month
--- reads the order lines of its own window).
+-- reads the order lines of its own window, its months from intermediate.int_as_of_month_windows).
 -- @partition_column: as_of_month
 with
 
@@ -20,10 +20,10 @@ order_lines as (
     where order_month < $month_end
 ),
 
-as_of_months as (
-    select month as as_of_month
-    from intermediate.int_months
-    where month >= $month_start and month < $month_end
+as_of_windows as (
+    select * from intermediate.int_as_of_month_windows
+    where as_of_month >= $month_start and as_of_month < $month_end
+        and months_back < (select window_months from settings)
 ),
 
 product_months as (
@@ -37,15 +37,13 @@ product_months as (
 
 product_windows as (
     select
-        as_of_months.as_of_month,
+        as_of_windows.as_of_month,
         product_months.product_id,
         sum(product_months.order_lines) as order_lines,
-    from as_of_months
-    cross join settings
+    from as_of_windows
     inner join product_months
-        on date_diff('month', product_months.order_month, as_of_months.as_of_month)
-            between 0 and settings.window_months - 1
-    group by as_of_months.as_of_month, product_months.product_id
+        on as_of_windows.month = product_months.order_month
+    group by as_of_windows.as_of_month, product_months.product_id
 ),
 
 ranked as (

@@ -12,6 +12,25 @@
 -- 'no_driver_configured' or 'no_driver_volume' (the warning check every_cost_pool_has_driver
 -- lists them). Partitioned by cost month.
 -- @partition_column: cost_month
+-- @column cost_month: First day of the cost pool's month (the partition).
+-- @column cost_pool_id: Finance cost pool identifier.
+-- @column cost_pool: Cost pool name (e.g. warehouse_picking).
+-- @column pool_amount: The pool's whole amount (EUR).
+-- @column cost_driver: Driver that allocates the pool (settings.cost_pool_drivers); null when
+--     none is configured.
+-- @column allocated_to: Kind of object carrying the driver ('order_line', 'order', 'invoice',
+--     'customer') or 'unallocated'.
+-- @column object_id: Identifier of that object; null on an unallocated row.
+-- @column customer_key: Golden customer of the object; null on an unallocated row.
+-- @column order_id: Sales order of the object, where it has one.
+-- @column order_line_id: Order line of the object, where it is one.
+-- @column driver_quantity: The object's volume of the driver in the month.
+-- @column pool_driver_quantity: The driver's total volume over the pool's objects.
+-- @column driver_rate: pool_amount / pool_driver_quantity (EUR per driver unit).
+-- @column allocated_amount: The object's share of the pool, exact to the cent (EUR).
+-- @column is_unallocated: The pool stays whole on this row (no driver or no volume).
+-- @column unallocated_reason: 'no_driver_configured' or 'no_driver_volume'; null when
+--     allocated.
 with
 
 cost_pools as (

@@ -30,7 +30,9 @@
 -- not guarantee. rfm_code concatenates the three scores ('555').
 -- Velocity mix: the customer's window order lines split by the velocity class of their product
 -- in the same as-of month (intermediate.int_product_velocity_classified); the three shares sum
--- to 1. Partitioned by as-of month: a month's refresh rewrites only that month's rows.
+-- to 1. Windows are the as-of month's rows of intermediate.int_as_of_month_windows with
+-- months_back < window_months. Partitioned by as-of month: a month's refresh rewrites only that
+-- month's rows.
 -- @partition_column: as_of_month
 with
 
@@ -53,10 +55,10 @@ product_velocity as (
     where as_of_month >= $month_start and as_of_month < $month_end
 ),
 
-as_of_months as (
-    select month as as_of_month
-    from intermediate.int_months
-    where month >= $month_start and month < $month_end
+as_of_windows as (
+    select * from intermediate.int_as_of_month_windows
+    where as_of_month >= $month_start and as_of_month < $month_end
+        and months_back < (select window_months from settings)
 ),
 
 data_start as (
@@ -74,11 +76,11 @@ first_orders as (
 
 customer_windows as (
     select
-        as_of_months.as_of_month,
+        as_of_windows.as_of_month,
         customer_months.customer_key,
         least(
             settings.window_months,
-            date_diff('month', data_start.first_data_month, as_of_months.as_of_month) + 1
+            date_diff('month', data_start.first_data_month, as_of_windows.as_of_month) + 1
         ) as months_in_window,
         max(customer_months.order_month) as last_order_month,
         count(*) filter (where customer_months.ordered_units > 0) as demand_months,
@@ -90,14 +92,13 @@ customer_windows as (
             * cast(customer_months.ordered_units as bigint)
         ) as ordered_units_squared,
         sum(customer_months.ordered_revenue) as revenue,
-    from as_of_months
+    from as_of_windows
     cross join settings
     cross join data_start
     inner join customer_months
-        on date_diff('month', customer_months.order_month, as_of_months.as_of_month)
-            between 0 and settings.window_months - 1
+        on as_of_windows.month = customer_months.order_month
     group by
-        as_of_months.as_of_month,
+        as_of_windows.as_of_month,
         customer_months.customer_key,
         settings.window_months,
         data_start.first_data_month
@@ -190,11 +191,11 @@ velocity_mix as (
             0
         ) as slow_lines,
     from product_velocity
-    cross join settings
+    inner join as_of_windows
+        on product_velocity.as_of_month = as_of_windows.as_of_month
     inner join customer_product_months
         on product_velocity.product_id = customer_product_months.product_id
-        and date_diff('month', customer_product_months.order_month, product_velocity.as_of_month)
-            between 0 and settings.window_months - 1
+        and as_of_windows.month = customer_product_months.order_month
     group by product_velocity.as_of_month, customer_product_months.customer_key
 ),
 

@@ -10,6 +10,26 @@
 -- the customer's group (mdm.customer_hierarchy). Unallocated pool rows belong to no customer and
 -- are not here. Partitioned by cost month (the month of the pool, or the ship month for freight).
 -- @partition_column: cost_month
+-- @column customer_key: Golden customer (mdm.crosswalk).
+-- @column cost_month: First day of the cost month (the partition).
+-- @column ultimate_parent_key: Top of the customer's group (mdm.customer_hierarchy).
+-- @column picking_cost: Warehouse picking cost allocated (EUR).
+-- @column packing_cost: Warehouse packing cost allocated (EUR).
+-- @column storage_cost: Warehouse storage cost allocated (EUR).
+-- @column transport_overhead_cost: Transport overhead allocated (EUR).
+-- @column customer_service_cost: Customer service cost allocated (EUR).
+-- @column returns_handling_cost: Returns handling cost allocated (EUR).
+-- @column credit_carrying_cost: Cost of carrying the receivables (EUR).
+-- @column other_activity_cost: Activity cost pools outside the seven named ones (EUR).
+-- @column activity_cost: Sum of the activity costs above (EUR).
+-- @column shipments: Shipments shipped in the month for the orders.
+-- @column shipments_freight_imputed: Of those, shipments whose freight is imputed.
+-- @column shipments_not_imputable: Shipments whose freight is still unknown (not imputable).
+-- @column freight_cost_known: Freight from the TMS (EUR).
+-- @column freight_cost_imputed: Freight imputed for shipments without TMS freight (EUR).
+-- @column freight_cost: freight_cost_known + freight_cost_imputed (EUR).
+-- @column cost_to_serve: activity_cost + freight_cost (EUR).
+-- @column imputed_freight_share: freight_cost_imputed / freight_cost (null without freight).
 with
 
 allocations as (

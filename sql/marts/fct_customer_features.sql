@@ -17,6 +17,8 @@
 -- margins are fractions (0.25 = 25 %), amounts are in the invoicing currency.
 -- Classes and velocity shares are those of marts.fct_customer_classes at the same as-of month
 -- (its own window, settings.classification.window_months; null when it has no row).
+-- Every window is the as-of month's rows of intermediate.int_as_of_month_windows with
+-- months_back < settings.features.window_months, each source joined on its month.
 -- Partitioned by as-of month: a month's refresh rewrites only that month's rows.
 -- @partition_column: as_of_month
 -- @column customer_key: Golden customer (mdm.crosswalk); all its ERP accounts are one customer.
@@ -135,10 +137,10 @@ customer_classes as (
     where as_of_month >= $month_start and as_of_month < $month_end
 ),
 
-as_of_months as (
-    select month as as_of_month
-    from intermediate.int_months
-    where month >= $month_start and month < $month_end
+as_of_windows as (
+    select * from intermediate.int_as_of_month_windows
+    where as_of_month >= $month_start and as_of_month < $month_end
+        and months_back < (select window_months from settings)
 ),
 
 data_start as (
@@ -156,11 +158,11 @@ first_orders as (
 
 order_windows as (
     select
-        as_of_months.as_of_month,
+        as_of_windows.as_of_month,
         customer_months.customer_key,
         least(
             settings.window_months,
-            date_diff('month', data_start.first_data_month, as_of_months.as_of_month) + 1
+            date_diff('month', data_start.first_data_month, as_of_windows.as_of_month) + 1
         ) as months_in_window,
         max(customer_months.order_month) as last_order_month,
         sum(customer_months.orders) as orders,
@@ -172,17 +174,15 @@ order_windows as (
         sum(customer_months.shipped_cost_of_goods) as cost_of_goods,
         -- Units weighted by how many months before the as-of month they were ordered.
         sum(
-            cast(customer_months.ordered_units as bigint)
-            * date_diff('month', customer_months.order_month, as_of_months.as_of_month)
+            cast(customer_months.ordered_units as bigint) * as_of_windows.months_back
         ) as months_back_units,
-    from as_of_months
+    from as_of_windows
     cross join settings
     cross join data_start
     inner join customer_months
-        on date_diff('month', customer_months.order_month, as_of_months.as_of_month)
-            between 0 and settings.window_months - 1
+        on as_of_windows.month = customer_months.order_month
     group by
-        as_of_months.as_of_month,
+        as_of_windows.as_of_month,
         customer_months.customer_key,
         settings.window_months,
         data_start.first_data_month
@@ -190,23 +190,26 @@ order_windows as (
 
 cost_windows as (
     select
-        as_of_months.as_of_month,
+        as_of_windows.as_of_month,
         cost_to_serve_months.customer_key,
         sum(cost_to_serve_months.cost_to_serve) as cost_to_serve,
-    from as_of_months
-    cross join settings
+    from as_of_windows
     inner join cost_to_serve_months
-        on date_diff('month', cost_to_serve_months.cost_month, as_of_months.as_of_month)
-            between 0 and settings.window_months - 1
-    group by as_of_months.as_of_month, cost_to_serve_months.customer_key
+        on as_of_windows.month = cost_to_serve_months.cost_month
+    group by as_of_windows.as_of_month, cost_to_serve_months.customer_key
 ),
 
 service_windows as (
     select
-        as_of_months.as_of_month,
+        as_of_windows.as_of_month,
         service_months.customer_key,
         sum(service_months.shipments) as shipments,
-        sum(service_months.shipped_distance_km) as shipped_distance_km,
+        -- Kilometres are doubles: summed as exact decimals, so the total does not depend on the
+        -- order the join hands the window's months over in (a one-month refresh and a backfill
+        -- of many months agree to the last bit).
+        cast(
+            sum(cast(service_months.shipped_distance_km as decimal(38, 20))) as double
+        ) as shipped_distance_km,
         sum(cast(service_months.returned_units as bigint)) as returned_units,
         sum(service_months.credited_amount) as returns_credit,
         sum(service_months.paid_amount) as paid_amount,
@@ -215,17 +218,15 @@ service_windows as (
         sum(service_months.invoiced_amount) as invoiced_amount,
         sum(
             case
-                when service_months.activity_month = as_of_months.as_of_month
+                when as_of_windows.months_back = 0
                     then service_months.receivables_at_month_end
                 else 0
             end
         ) as receivables_at_as_of,
-    from as_of_months
-    cross join settings
+    from as_of_windows
     inner join service_months
-        on date_diff('month', service_months.activity_month, as_of_months.as_of_month)
-            between 0 and settings.window_months - 1
-    group by as_of_months.as_of_month, service_months.customer_key
+        on as_of_windows.month = service_months.activity_month
+    group by as_of_windows.as_of_month, service_months.customer_key
 ),
 
 lane_months as (
@@ -245,15 +246,13 @@ lane_months as (
 
 window_lanes as (
     select distinct
-        as_of_months.as_of_month,
+        as_of_windows.as_of_month,
         lane_months.customer_key,
         lane_months.origin_warehouse_id,
         lane_months.destination_country,
-    from as_of_months
-    cross join settings
+    from as_of_windows
     inner join lane_months
-        on date_diff('month', lane_months.ship_month, as_of_months.as_of_month)
-            between 0 and settings.window_months - 1
+        on as_of_windows.month = lane_months.ship_month
 ),
 
 lane_windows as (

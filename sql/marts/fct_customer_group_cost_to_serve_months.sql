@@ -4,6 +4,27 @@
 -- Rows whose ancestor_key is a top-level customer are whole-group totals; imputed_freight_share
 -- is recomputed on the rolled-up freight. Partitioned by cost month.
 -- @partition_column: cost_month
+-- @column ancestor_key: customer_key of the group level: the customer itself or any
+--     customer above it in the hierarchy (mdm.customer_hierarchy_bridge).
+-- @column cost_month: First day of the cost month (the partition).
+-- @column customers_with_costs: Customers at or below the ancestor with costs in the month.
+-- @column picking_cost: Warehouse picking cost allocated (EUR).
+-- @column packing_cost: Warehouse packing cost allocated (EUR).
+-- @column storage_cost: Warehouse storage cost allocated (EUR).
+-- @column transport_overhead_cost: Transport overhead allocated (EUR).
+-- @column customer_service_cost: Customer service cost allocated (EUR).
+-- @column returns_handling_cost: Returns handling cost allocated (EUR).
+-- @column credit_carrying_cost: Cost of carrying the receivables (EUR).
+-- @column other_activity_cost: Activity cost pools outside the seven named ones (EUR).
+-- @column activity_cost: Sum of the activity costs above (EUR).
+-- @column shipments: Shipments shipped in the month for the orders.
+-- @column shipments_freight_imputed: Of those, shipments whose freight is imputed.
+-- @column shipments_not_imputable: Shipments whose freight is still unknown (not imputable).
+-- @column freight_cost_known: Freight from the TMS (EUR).
+-- @column freight_cost_imputed: Freight imputed for shipments without TMS freight (EUR).
+-- @column freight_cost: freight_cost_known + freight_cost_imputed (EUR).
+-- @column cost_to_serve: activity_cost + freight_cost (EUR).
+-- @column imputed_freight_share: freight_cost_imputed / freight_cost (null without freight).
 with
 
 customer_months as (

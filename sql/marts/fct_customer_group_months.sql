@@ -3,6 +3,19 @@
 -- (a customer without subsidiaries has its own figures). Rows with ancestor_key equal to a
 -- top-level customer are whole-group totals. Partitioned by order month.
 -- @partition_column: order_month
+-- @column ancestor_key: customer_key of the group level: the customer itself or any
+--     customer above it in the hierarchy (mdm.customer_hierarchy_bridge).
+-- @column order_month: First day of the month the orders were placed in (the partition).
+-- @column customers_with_orders: Customers at or below the ancestor with orders in the month.
+-- @column orders: Distinct orders placed in the month.
+-- @column order_lines: Order lines of those orders.
+-- @column ordered_units: Units ordered.
+-- @column shipped_units: Units shipped against the month's orders.
+-- @column ordered_revenue: Ordered value at the net unit price.
+-- @column shipped_revenue: Shipped value at the net unit price.
+-- @column shipped_cost_of_goods: Cost of goods shipped.
+-- @column freight_cost: Known freight allocated to the month's lines.
+-- @column lines_missing_freight: Lines with a shipment whose freight cost is still missing.
 with
 
 customer_months as (

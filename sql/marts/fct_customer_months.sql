@@ -4,6 +4,17 @@
 -- to be imputed). All of a customer's ERP accounts count as one customer.
 -- Partitioned by order month.
 -- @partition_column: order_month
+-- @column customer_key: Golden customer (mdm.crosswalk).
+-- @column order_month: First day of the month the orders were placed in (the partition).
+-- @column orders: Distinct orders placed in the month.
+-- @column order_lines: Order lines of those orders.
+-- @column ordered_units: Units ordered.
+-- @column shipped_units: Units shipped against the month's orders.
+-- @column ordered_revenue: Ordered value at the net unit price.
+-- @column shipped_revenue: Shipped value at the net unit price.
+-- @column shipped_cost_of_goods: Cost of goods shipped.
+-- @column freight_cost: Known freight allocated to the month's lines (0 when none is known).
+-- @column lines_missing_freight: Lines with a shipment whose freight cost is still missing.
 with
 
 order_lines as (

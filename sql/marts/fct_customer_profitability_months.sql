@@ -16,6 +16,21 @@
 -- @column gross_margin_pct: gross_margin / net_revenue.
 -- @column cost_to_serve_pct_revenue: cost_to_serve / net_revenue.
 -- @column net_margin_pct: net_margin / net_revenue.
+-- @column customer_key: Golden customer (mdm.crosswalk).
+-- @column ultimate_parent_key: Top of the customer's group (mdm.customer_hierarchy).
+-- @column month: First day of the month (order, return or cost month; the partition).
+-- @column shipped_revenue: Shipped value of the month's orders (EUR).
+-- @column returns_credit: Credits for the month's returns (EUR).
+-- @column cost_of_goods: Cost of goods shipped for the month's orders (EUR).
+-- @column picking_cost: Warehouse picking cost allocated to the customer (EUR).
+-- @column packing_cost: Warehouse packing cost allocated to the customer (EUR).
+-- @column storage_cost: Warehouse storage cost allocated to the customer (EUR).
+-- @column transport_overhead_cost: Transport overhead allocated to the customer (EUR).
+-- @column customer_service_cost: Customer service cost allocated to the customer (EUR).
+-- @column returns_handling_cost: Returns handling cost allocated to the customer (EUR).
+-- @column credit_carrying_cost: Cost of carrying the customer's receivables (EUR).
+-- @column other_activity_cost: Activity cost pools outside the seven named ones (EUR).
+-- @column freight_cost: Freight of the month's shipments, known and imputed (EUR).
 with
 
 customer_months as (

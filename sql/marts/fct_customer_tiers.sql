@@ -12,6 +12,8 @@
 -- @column tier_priority: The placing rule's priority (1 is tried first).
 -- @column tier_rule: The placing rule: its tier and conditions, e.g. 'Gold: net margin >= 2000
 --     and cost to serve <= 0.25 of revenue'.
+-- @column customer_key: Golden customer (mdm.crosswalk).
+-- @column as_of_month: Month the tier is for: the last month of the features' window.
 with
 
 features as (

@@ -4,6 +4,30 @@
 -- P&Ls. Percentages are recomputed from the summed amounts (of net revenue; null unless it is
 -- positive). Partitioned by month.
 -- @partition_column: month
+-- @column ancestor_key: customer_key of the group level: the customer itself or any
+--     customer above it in the hierarchy (mdm.customer_hierarchy_bridge).
+-- @column month: First day of the month (order, return or cost month; the partition).
+-- @column customers: Customers at or below the ancestor with a P&L row in the month.
+-- @column shipped_revenue: Shipped value of the month's orders (EUR).
+-- @column returns_credit: Credits for the month's returns (EUR).
+-- @column net_revenue: shipped_revenue - returns_credit (EUR).
+-- @column cost_of_goods: Cost of goods shipped for the month's orders (EUR).
+-- @column gross_margin: net_revenue - cost_of_goods (EUR).
+-- @column picking_cost: Warehouse picking cost allocated (EUR).
+-- @column packing_cost: Warehouse packing cost allocated (EUR).
+-- @column storage_cost: Warehouse storage cost allocated (EUR).
+-- @column transport_overhead_cost: Transport overhead allocated (EUR).
+-- @column customer_service_cost: Customer service cost allocated (EUR).
+-- @column returns_handling_cost: Returns handling cost allocated (EUR).
+-- @column credit_carrying_cost: Cost of carrying the receivables (EUR).
+-- @column other_activity_cost: Activity cost pools outside the seven named ones (EUR).
+-- @column freight_cost: Freight of the month's shipments, known and imputed (EUR).
+-- @column cost_to_serve: Activity costs plus freight_cost (EUR).
+-- @column freight_cost_imputed: The part of freight_cost imputed (EUR).
+-- @column net_margin: gross_margin - cost_to_serve (EUR).
+-- @column gross_margin_pct: gross_margin / net_revenue (null unless net revenue is positive).
+-- @column cost_to_serve_pct_revenue: cost_to_serve / net_revenue (same null rule).
+-- @column net_margin_pct: net_margin / net_revenue (same null rule).
 with
 
 customer_pnl as (

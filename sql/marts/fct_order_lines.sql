@@ -8,6 +8,37 @@
 -- order's ERP customer (mdm.crosswalk); customer_id keeps the ERP ID. A line whose customer has
 -- no golden customer is quarantined (unmapped_customer). Partitioned by order month.
 -- @partition_column: order_month
+-- @column order_line_id: ERP order line identifier.
+-- @column order_id: ERP sales order the line belongs to.
+-- @column line_number: Position of the line in its order.
+-- @column customer_key: Golden customer of the order's ERP customer (mdm.crosswalk).
+-- @column customer_id: ERP customer ID on the order.
+-- @column product_id: ERP product ordered.
+-- @column order_date: Date the order was placed.
+-- @column order_month: First day of the order's month (the partition).
+-- @column channel: Sales channel of the order (e.g. EDI, WEB).
+-- @column requested_delivery_date: Delivery date the customer requested for the order.
+-- @column is_requested_before_order: The requested delivery date lies before the order date
+--     (an untrusted date).
+-- @column promised_date: Delivery date promised for the line.
+-- @column quantity_ordered: Units ordered.
+-- @column quantity_shipped: Units shipped over all of the line's shipments (0 when none).
+-- @column unit_price: Net unit price (currency of the order).
+-- @column ordered_revenue: quantity_ordered x unit_price.
+-- @column shipped_revenue: quantity_shipped x unit_price.
+-- @column shipped_cost_of_goods: quantity_shipped x the product's unit cost.
+-- @column shipment_count: Distinct shipments that carried the line (0 when none).
+-- @column first_ship_date: Ship date of the line's first shipment; null when not shipped.
+-- @column delivered_date: Last delivery date of a fully shipped line whose delivery dates are
+--     all known; null otherwise.
+-- @column is_fully_shipped: quantity_shipped reached quantity_ordered.
+-- @column has_untrusted_delivery_date: A shipment of the line was delivered before it shipped.
+-- @column freight_cost: Known freight allocated to the line by weight (null when none of its
+--     shipments has a freight cost, 0 when nothing shipped).
+-- @column is_freight_cost_missing: At least one of the line's shipments has no freight cost
+--     yet (imputed later, in the cost-to-serve marts).
+-- @column _source_file: Landing file the line was loaded from (lineage).
+-- @column _source_row: Data row of the line in that file (lineage).
 with
 
 orders as (

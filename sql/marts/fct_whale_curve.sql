@@ -8,6 +8,9 @@
 -- @column cumulative_net_margin: net margin of this customer and all ranked above it (EUR).
 -- @column customer_share: profit_rank / customers ranked.
 -- @column cumulative_profit_share: cumulative_net_margin / the total net margin of all customers.
+-- @column customer_key: Golden customer (mdm.crosswalk).
+-- @column window_last_month: Last month of the window the curve covers.
+-- @column net_revenue: the customer's net revenue over the window (EUR).
 with
 
 customer_pnl as (

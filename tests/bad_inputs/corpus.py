@@ -6,12 +6,14 @@ of the files it replaces (or removes) and everything downstream of them selected
 costs one short run.
 """
 
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import duckdb
 import polars as pl
 import pytest
 import yaml
@@ -149,3 +151,35 @@ def table_rows(database: Path, table: str) -> int:
     """Rows of ``schema.table`` in ``database``."""
     [(count,)] = query(database, f"select count(*) from {table}")
     return int(count)
+
+
+# Schemas the serving file never holds (working data); see seg_assets/lib/serving/publish.py.
+_UNSERVED = re.compile(r"\b(raw|staging|quarantine|intermediate|settings)\.", re.IGNORECASE)
+
+
+def reads_served_tables_only(sql: str) -> bool:
+    """Whether ``sql`` reads only schemas the serving file holds (marts, kpi, mdm, ...)."""
+    return not _UNSERVED.search(sql)
+
+
+def assert_republished(run: CaseRun) -> None:
+    """The run published a new serving file: its publication names the run, and every table in
+    it holds exactly the warehouse's rows (the good rows reached BI through the marts)."""
+    [(run_id,)] = query(run.serving, "select run_id from bi.publication")
+    assert run_id == run.result.run_id
+    with duckdb.connect() as con:
+        con.execute(f"attach '{run.database}' as working (read_only)")
+        con.execute(f"attach '{run.serving}' as serving (read_only)")
+        tables = con.execute(
+            "select schema_name, table_name from duckdb_tables()"
+            " where database_name = 'serving' and schema_name <> 'serving_meta'"
+        ).fetchall()
+        assert {schema for schema, _ in tables} >= {"marts", "mdm"}
+        for schema, table in tables:
+            working, served = f"working.{schema}.{table}", f"serving.{schema}.{table}"
+            [(differ,)] = con.execute(
+                f"select count(*) from ((select * from {working} except all select * from"
+                f" {served}) union all (select * from {served} except all select * from"
+                f" {working}))"
+            ).fetchall()
+            assert differ == 0, f"{schema}.{table} differs between warehouse and serving file"

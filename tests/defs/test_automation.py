@@ -47,9 +47,10 @@ def test_the_schedule_and_sensors_are_defined_running_with_descriptions():
 
 def test_the_marts_bi_reads_carry_a_freshness_policy():
     graph = defs.resolve_asset_graph()
-    policy = graph.get(dg.AssetKey(["marts", "fct_customer_features"])).freshness_policy
-    assert policy is not None
-    assert policy.fail_window.to_timedelta().days == 40
+    for key in (["marts", "fct_customer_features"], ["kpi", "fct_segment_kpi_months"]):
+        policy = graph.get(dg.AssetKey(key)).freshness_policy
+        assert policy is not None
+        assert policy.fail_window.to_timedelta().days == 40
     assert graph.get(dg.AssetKey(["raw", "erp__orders"])).freshness_policy is None
 
 

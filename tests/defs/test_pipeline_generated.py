@@ -9,7 +9,13 @@ import dagster as dg
 import duckdb
 import polars as pl
 import pytest
-from conftest import generated_warehouse, one_month_tags, query, run_pipeline
+from conftest import (
+    CHECKS_PER_FULL_RUN,
+    generated_warehouse,
+    one_month_tags,
+    query,
+    run_pipeline,
+)
 
 from seg_assets.definitions import defs
 
@@ -32,10 +38,7 @@ def test_every_asset_materializes_and_no_blocking_check_fails(generated):
     materialized = {event.asset_key for event in result.get_asset_materialization_events()}
     assert materialized == {spec.key for spec in defs.resolve_all_asset_specs()}
     evaluations = result.get_asset_check_evaluations()
-    # raw and staging conservation, 14 suites, 11 master-data (golden-customer checks on
-    # segments and their history included), 4 cost-to-serve, 3 segmentation checks and the
-    # drift warning
-    assert len(evaluations) == 13 + 13 + 14 + 11 + 4 + 3 + 1
+    assert len(evaluations) == CHECKS_PER_FULL_RUN
     # Planted suspect values fail warnings (see below), which block nothing.
     blocking = [e.asset_key for e in evaluations if not e.passed and e.severity.value == "ERROR"]
     assert blocking == []

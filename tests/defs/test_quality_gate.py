@@ -4,7 +4,7 @@ import shutil
 
 import dagster as dg
 import duckdb
-from conftest import query, run_pipeline
+from conftest import CHECKS_PER_FULL_RUN, query, run_pipeline
 
 from seg_assets.lib.project import expectations_dir
 from seg_assets.lib.quality.suites import read_suite
@@ -37,10 +37,7 @@ def test_clean_staging_passes_every_blocking_expectation(tiny_warehouse, tmp_pat
     result = run_pipeline(copy, landing, selection=dg.AssetSelection.all())
     assert result.success
     evaluations = _check_evaluations(result)
-    # raw and staging conservation, 14 suites, 11 master-data (golden-customer checks on
-    # segments and their history included), 4 cost-to-serve, 3 segmentation checks and the
-    # drift warning
-    assert len(evaluations) == 13 + 13 + 14 + 11 + 4 + 3 + 1
+    assert len(evaluations) == CHECKS_PER_FULL_RUN
     failed = [
         name
         for name, evaluation in evaluations.items()

@@ -101,8 +101,8 @@ def test_the_registry_records_the_model_and_the_ui_shows_the_choice(generated_ye
     metadata = _materialization_metadata(
         generated_year["result"], ["segmentation", "model_registry"]
     )
-    assert "```" in metadata["elbow_kmeans"] and "inertia" in metadata["elbow_kmeans"]
-    assert "silhouette" in metadata["silhouette_kmeans"]
+    assert metadata["elbow_chart"].startswith("![elbow](data:image/png;base64,")
+    assert metadata["silhouette_chart"].startswith("![silhouette](data:image/png;base64,")
     assert metadata["selection_reason"] == registry["reason"]
     # Every candidate's metrics are kept, the chosen one flagged.
     [(candidates, chosen)] = query(

@@ -1,6 +1,8 @@
 """The serving snapshot: published after a clean run, untouched by a failed one, and replaced
 under a reader that keeps its open snapshot."""
 
+import stat
+
 import duckdb
 from conftest import query, run_pipeline, write_tiny_landing
 
@@ -14,6 +16,21 @@ def test_a_clean_run_publishes_a_readable_snapshot(tiny_warehouse):
     serving = serving_beside(database)
     assert query(serving, MART_TOTAL) == query(database, MART_TOTAL)
     assert not list(serving.parent.glob(".*publishing"))
+
+
+def test_the_published_file_is_curated_read_only_and_names_its_run(tiny_warehouse):
+    database, _ = tiny_warehouse
+    serving = serving_beside(database)
+    schemas = {s for (s,) in query(serving, "select distinct schema_name from duckdb_tables()")}
+    assert schemas & {"raw", "staging", "quarantine", "intermediate", "settings"} == set()
+    assert {"marts", "kpi", "segmentation", "mdm"} <= schemas
+    assert stat.S_IMODE(serving.stat().st_mode) == 0o444
+    [(run_id, publication_id)] = query(serving, "select run_id, publication_id from bi.publication")
+    assert run_id and publication_id
+    assert query(serving, "select distinct publication_id from bi.customer_months") == [
+        (publication_id,)
+    ]
+    assert (serving.parent / f"{serving.stem}_parquet" / "publication.json").exists()
 
 
 def test_a_failed_run_leaves_the_previous_snapshot(tmp_path):

@@ -132,7 +132,7 @@ def test_the_whale_curve_ranks_by_net_margin_and_peaks_before_the_losses(con):
     assert metadata["unprofitable_customers"] == 1
     assert metadata["peak_cumulative_net_margin"] == 419.0
     assert metadata["peak_as_share_of_total"] == pytest.approx(419 / 399)
-    assert metadata["whale_curve"].value.startswith("```\ncumulative net margin (EUR)")
+    assert metadata["whale_curve"].value.startswith("![whale curve](data:image/png;base64,")
 
 
 def test_the_whale_curve_window_drops_older_months(con):

@@ -5,14 +5,17 @@ from typing import Any
 
 import dagster as dg
 import duckdb
+import polars as pl
 
-from seg_assets.lib.text_charts import text_line_chart
+from seg_assets.lib.charts.png import png_markdown
+from seg_assets.lib.charts.whale_curve import whale_curve_png
 
-CHART_POINTS = 60
+# Points drawn: enough for a smooth curve, few enough to keep the query and the PNG small.
+CHART_POINTS = 400
 
 
 def whale_curve_metadata(con: duckdb.DuckDBPyConnection) -> Mapping[str, Any]:
-    """Cumulative net margin against the share of customers, most profitable first."""
+    """Cumulative share of net margin against the share of customers, most profitable first."""
     [(customers, unprofitable, total, peak, peak_share)] = con.execute(
         "select count(*), count(*) filter (where net_margin < 0), sum(net_margin),"
         " max(cumulative_net_margin),"
@@ -21,19 +24,20 @@ def whale_curve_metadata(con: duckdb.DuckDBPyConnection) -> Mapping[str, Any]:
     if not customers:
         return {"whale_curve": dg.MetadataValue.md("no customers with a profit and loss yet")}
     step = max(1, customers // CHART_POINTS)
-    points = con.execute(
-        "select customer_share, cumulative_net_margin from marts.fct_whale_curve"
-        " where profit_rank % ? = 0 or profit_rank in (1, ?) order by profit_rank",
-        [step, customers],
-    ).fetchall()
-    chart = text_line_chart(
-        [0.0] + [float(share) for share, _ in points],
-        [0.0] + [float(margin) for _, margin in points],
-        y_label="cumulative net margin (EUR)",
-        x_label="share of customers, most profitable first",
+    curve = pl.DataFrame(
+        con.execute(
+            "select customer_share, cumulative_profit_share from marts.fct_whale_curve"
+            " where profit_rank % ? = 0 or profit_rank in (1, ?)"
+            # The peak itself, so the marked maximum is the true one, not the best sampled.
+            " or cumulative_net_margin = (select max(cumulative_net_margin)"
+            " from marts.fct_whale_curve) order by profit_rank",
+            [step, customers],
+        ).fetchall(),
+        schema={"customer_share": pl.Float64, "cumulative_profit_share": pl.Float64},
+        orient="row",
     )
     return {
-        "whale_curve": dg.MetadataValue.md(chart),
+        "whale_curve": dg.MetadataValue.md(png_markdown(whale_curve_png(curve), "whale curve")),
         "customers_ranked": customers,
         "unprofitable_customers": unprofitable,
         "total_net_margin": float(total),

@@ -5,10 +5,11 @@ from typing import Any
 import dagster as dg
 import polars as pl
 
+from seg_assets.lib.charts.model_selection import elbow_png, silhouette_png
+from seg_assets.lib.charts.png import png_markdown
 from seg_assets.lib.segmentation.monthly import MonthOutcome
 from seg_assets.lib.segmentation.training import TrainingResult
 from seg_assets.lib.table_preview import markdown_table
-from seg_assets.lib.text_charts import text_line_chart
 
 
 def _table(frame: pl.DataFrame, digits: int = 3) -> dg.MetadataValue:
@@ -17,31 +18,15 @@ def _table(frame: pl.DataFrame, digits: int = 3) -> dg.MetadataValue:
 
 
 def selection_charts(training: TrainingResult) -> dict[str, dg.MetadataValue]:
-    """Elbow (inertia by segment count) and silhouette charts of the k-based algorithms."""
+    """Elbow (inertia by segment count) and silhouette charts of every candidate, as PNGs."""
     candidates = training.selection.metrics()
-    charts: dict[str, dg.MetadataValue] = {}
-    for algorithm in ("kmeans", "ward"):
-        curve = candidates.filter(pl.col("algorithm") == algorithm).sort("parameter")
-        if curve.height < 2:
-            continue
-        ks = curve.get_column("parameter").cast(pl.Float64).to_list()
-        charts[f"elbow_{algorithm}"] = dg.MetadataValue.md(
-            text_line_chart(
-                ks,
-                curve.get_column("inertia").to_list(),
-                y_label=f"{algorithm} within-segment inertia",
-                x_label="segments",
-            )
-        )
-        charts[f"silhouette_{algorithm}"] = dg.MetadataValue.md(
-            text_line_chart(
-                ks,
-                curve.get_column("silhouette").fill_nan(None).fill_null(0.0).to_list(),
-                y_label=f"{algorithm} silhouette",
-                x_label="segments",
-            )
-        )
-    return charts
+    elbow = elbow_png(candidates, elbow_segments=training.selection.elbow_segments)
+    return {
+        "elbow_chart": dg.MetadataValue.md(png_markdown(elbow, "elbow")),
+        "silhouette_chart": dg.MetadataValue.md(
+            png_markdown(silhouette_png(candidates), "silhouette")
+        ),
+    }
 
 
 def registry_metadata(outcomes: list[MonthOutcome]) -> dict[str, Any]:

@@ -24,7 +24,12 @@ def png_bytes(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
+def png_markdown(png: bytes, alt: str) -> str:
+    """``![alt](data:image/png;base64,...)`` of PNG bytes: shown as a picture on the asset page."""
+    encoded = base64.b64encode(png).decode("ascii")
+    return f"![{alt}](data:image/png;base64,{encoded})"
+
+
 def markdown_image(figure: Figure, alt: str) -> str:
     """``![alt](data:image/png;base64,...)``: shown as a picture on the asset page."""
-    encoded = base64.b64encode(png_bytes(figure)).decode("ascii")
-    return f"![{alt}](data:image/png;base64,{encoded})"
+    return png_markdown(png_bytes(figure), alt)

@@ -38,7 +38,9 @@ def planted_archetypes(
     switches = truth_dir / SWITCHES_FILE
     if switches.exists():
         switched = (
-            pl.read_csv(switches, schema_overrides={"customer_id": pl.String}, try_parse_dates=True)
+            pl.read_csv(
+                switches, schema_overrides={"customer_id": pl.String, "from_month": pl.Date}
+            )
             .filter(pl.col("from_month") <= as_of_month)
             .select("customer_id", "to_archetype")
         )

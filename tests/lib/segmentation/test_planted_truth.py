@@ -57,5 +57,12 @@ def test_without_switches_the_drawn_archetypes_hold(con, truth):
     assert _archetypes(con, truth, date(2026, 11, 1))["K2"] == "long_tail_occasional"
 
 
+def test_a_switch_file_without_rows_switches_nobody(con, truth):
+    (truth / "archetype_switches.csv").write_text(
+        "customer_id,from_archetype,to_archetype,from_month\n"
+    )
+    assert _archetypes(con, truth, date(2026, 11, 1))["K2"] == "long_tail_occasional"
+
+
 def test_without_truth_there_is_nothing_to_evaluate(con, tmp_path):
     assert planted_archetypes(con, tmp_path / "missing", date(2026, 11, 1)) is None

@@ -1,0 +1,148 @@
+"""Publishing the serving file: today's curated copy against the former whole-file byte copy.
+
+``seg-assets bench --serving WAREHOUSE`` measures, on an already built warehouse (a copy of
+it is never modified), each way of publishing in its own child process, repeated round-robin:
+``full_copy`` (checkpoint, byte copy, rename: the publication before curated serving),
+``curated`` (the served schemas, bi views and publication row, no Parquet) and
+``curated_parquet`` (what the pipeline runs: the same plus the Parquet export).
+"""
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from seg_assets.bench.measure import measure
+from seg_assets.lib.pipeline_settings import load_pipeline_settings
+from seg_assets.lib.serving import copy_whole_warehouse, publish_serving
+from seg_assets.lib.serving.parquet import parquet_beside
+from seg_assets.lib.table_preview import markdown_table
+
+VARIANTS = ("full_copy", "curated", "curated_parquet")
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.resolve().rglob("*") if path.is_file())
+
+
+def publish_once(variant: str, warehouse: Path, serving: Path) -> None:
+    """Publish ``warehouse`` to ``serving`` the ``variant`` way (run in a child process)."""
+    config = {str(k): str(v) for k, v in load_pipeline_settings().duckdb_config.items()}
+    with duckdb.connect(str(warehouse), config=config) as con:
+        # As the asset did: everything committed reaches the main file before it is copied.
+        con.execute("checkpoint")
+        if variant != "full_copy":
+            publish_serving(con, serving, "bench", parquet=variant == "curated_parquet")
+    if variant == "full_copy":
+        copy_whole_warehouse(warehouse, serving)
+
+
+def run_serving_bench(warehouse: Path, repeat: int, scratch: Path) -> dict[str, object]:
+    """Time each variant ``repeat`` times round-robin and record the published sizes.
+
+    Parameters
+    ----------
+    warehouse
+        A built working warehouse (e.g. a 10M-line full refresh); only read.
+    repeat
+        Runs per variant (the median is reported).
+    scratch
+        Folder for the published files.
+    """
+    scratch.mkdir(parents=True, exist_ok=True)
+    runs: dict[str, list[dict[str, object]]] = {variant: [] for variant in VARIANTS}
+    sizes: dict[str, dict[str, int]] = {}
+    for _ in range(repeat):
+        for variant in VARIANTS:
+            serving = scratch / variant / "serving.duckdb"
+            serving.parent.mkdir(exist_ok=True)
+            command = [sys.executable, "-m", "seg_assets.bench.serving", variant]
+            measured = measure(
+                [*command, "--warehouse", str(warehouse), "--serving", str(serving)],
+                dict(os.environ),
+            )
+            runs[variant].append(
+                {
+                    "seconds": measured.seconds,
+                    "peak_rss_bytes": measured.peak_rss_bytes,
+                    "outcome": measured.outcome,
+                }
+            )
+            link = parquet_beside(serving)
+            sizes[variant] = {
+                "serving_bytes": serving.stat().st_size if serving.exists() else 0,
+                "parquet_bytes": _folder_bytes(link) if link.exists() else 0,
+            }
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        [(order_lines,)] = con.execute("select count(*) from marts.fct_order_lines").fetchall()
+    return {
+        "date": date.today().isoformat(),
+        "warehouse": str(warehouse),
+        "warehouse_bytes": warehouse.stat().st_size,
+        "order_lines": int(order_lines),
+        "repeat": repeat,
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+        "variants": {
+            variant: {
+                "median_s": statistics.median(float(r["seconds"]) for r in measured),
+                "min_s": min(float(r["seconds"]) for r in measured),
+                "max_s": max(float(r["seconds"]) for r in measured),
+                "median_peak_rss_bytes": statistics.median(
+                    int(r["peak_rss_bytes"]) for r in measured
+                ),
+                "outcomes": sorted({str(r["outcome"]) for r in measured}),
+                **sizes[variant],
+            }
+            for variant, measured in runs.items()
+        },
+    }
+
+
+def serving_table(results: dict) -> str:
+    """Markdown: seconds, peak RSS and sizes of each variant, and ratios to the full copy."""
+    variants = results["variants"]
+    full = variants["full_copy"]
+    rows = [
+        [
+            variant,
+            f"{v['median_s']:.1f} ({v['min_s']:.1f}-{v['max_s']:.1f})",
+            f"{v['median_s'] / full['median_s']:.2f}",
+            f"{v['median_peak_rss_bytes'] / 2**20:,.0f}",
+            f"{v['serving_bytes'] / 2**20:,.0f}",
+            f"{v['serving_bytes'] / full['serving_bytes']:.3f}",
+            f"{v['parquet_bytes'] / 2**20:,.0f}",
+        ]
+        for variant, v in variants.items()
+    ]
+    return markdown_table(
+        [
+            "variant",
+            "seconds (min-max)",
+            "x full copy",
+            "peak MiB",
+            "file MiB",
+            "x full copy",
+            "Parquet MiB",
+        ],
+        rows,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """One publication of ``--warehouse`` to ``--serving`` (a child of the benchmark)."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("variant", choices=VARIANTS)
+    parser.add_argument("--warehouse", type=Path, required=True)
+    parser.add_argument("--serving", type=Path, required=True)
+    args = parser.parse_args(argv)
+    publish_once(args.variant, args.warehouse, args.serving)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

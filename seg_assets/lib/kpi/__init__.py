@@ -1,0 +1,1 @@
+"""KPI maths: control limits for alerts and bootstrap intervals of segment differences."""

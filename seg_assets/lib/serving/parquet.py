@@ -1,0 +1,128 @@
+"""Parquet export of every ``bi`` view, for tools that cannot open a DuckDB 2.0 file.
+
+``<serving stem>_parquet`` is a symbolic link to the folder of one publication
+(``<serving stem>_parquet.<publication id>``): one sub-folder per view, Hive-partitioned by
+the view's month column where it has one (``order_month=2024-01-01/data_0.parquet``), and a
+``publication.json`` naming the publication and the rows of each view. A new export is written
+in full beside the current one and the link is replaced atomically; the previous folder is
+kept for readers still listing it and removed at the next publish.
+"""
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from seg_assets.lib.serving.views import BI_SCHEMA, BiView
+
+PUBLICATION_FILE = "publication.json"
+
+
+def parquet_beside(serving: Path) -> Path:
+    """The Parquet export's path (a symbolic link) beside ``serving``."""
+    return serving.with_name(f"{serving.stem}_parquet")
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+@dataclass
+class ParquetExport:
+    """A finished export folder, not yet visible under the link until ``swap_in``."""
+
+    link: Path
+    folder: Path
+    swapped: bool = False
+
+    def swap_in(self) -> None:
+        """Point the link at this export atomically and drop exports older than the previous."""
+        previous = self.link.resolve() if self.link.is_symlink() else None
+        if self.link.exists() and not self.link.is_symlink():
+            shutil.rmtree(self.link)  # a plain folder from a manual copy: replaced once
+        pending = self.link.with_name(f".{self.link.name}.link")
+        pending.unlink(missing_ok=True)
+        pending.symlink_to(self.folder.name)
+        os.replace(pending, self.link)
+        self.swapped = True
+        keep = {self.folder.name, previous.name if previous else None}
+        # Publications are serialized (one process writes the warehouse), so any other export
+        # folder, finished or left half-built by a killed run, is no longer read.
+        stale = [
+            *self.link.parent.glob(f"{self.link.name}.*"),
+            *self.link.parent.glob(f".{self.link.name}.*.building"),
+        ]
+        for old in stale:
+            if old.is_dir() and old.name not in keep:
+                shutil.rmtree(old, ignore_errors=True)
+
+    def discard(self) -> None:
+        """Remove the export unless it was swapped in (the publication failed)."""
+        if not self.swapped:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def export_bi_views(
+    con: duckdb.DuckDBPyConnection,
+    catalog: str,
+    views: list[BiView],
+    link: Path,
+    publication_id: str,
+) -> ParquetExport:
+    """Write every ``bi`` view of ``catalog`` as Parquet into a new folder beside ``link``.
+
+    Parameters
+    ----------
+    con
+        A connection on which ``catalog`` (the staged serving file) is attached.
+    catalog
+        The database holding the ``bi`` views.
+    views
+        The views to export (their month column partitions them).
+    link
+        The export's public path (``parquet_beside``); not touched until ``swap_in``.
+    publication_id
+        Names the folder and is written to ``publication.json``.
+
+    Returns
+    -------
+    ParquetExport
+        The finished folder; call ``swap_in`` once the serving file is published.
+    """
+    folder = link.with_name(f"{link.name}.{publication_id}")
+    building = link.with_name(f".{link.name}.{publication_id}.building")
+    shutil.rmtree(building, ignore_errors=True)
+    building.mkdir(parents=True)
+    try:
+        rows = {}
+        for view in views:
+            target = building / view.name
+            options = "format parquet, compression zstd"
+            if view.month_column:
+                options += f", partition_by ({view.month_column})"
+            else:
+                target.mkdir()
+                target = target / "data_0.parquet"
+            con.execute(
+                f"copy (select * from {catalog}.{BI_SCHEMA}.{view.name})"
+                f" to {_quoted(str(target))} ({options})"
+            )
+            [(count,)] = con.execute(
+                f"select row_count from {catalog}.{BI_SCHEMA}.publication_contents"
+                " where view_name = ?",
+                [view.name],
+            ).fetchall()
+            rows[view.name] = {"version": view.version, "rows": int(count)}
+        [publication] = con.execute(f"select * from {catalog}.{BI_SCHEMA}.publication").fetchall()
+        names = [d[0] for d in con.description or []]
+        (building / PUBLICATION_FILE).write_text(
+            json.dumps({**dict(zip(names, publication, strict=True)), "views": rows}, default=str)
+        )
+        os.replace(building, folder)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    return ParquetExport(link=link, folder=folder)

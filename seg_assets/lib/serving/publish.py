@@ -1,0 +1,354 @@
+"""Publish the curated serving file BI tools read: built beside it, then renamed over it.
+
+DuckDB lets one process write a file and locks out every reader meanwhile, so BI tools never
+open the working warehouse. After a run whose assets and blocking checks all succeeded, the
+run's own connection attaches a staged file beside the serving file, copies the served schemas
+into it table by table, creates the documented ``bi`` views and the publication row, and
+closes it; the file is then made read-only and renamed over the serving file. The rename is
+atomic: a reader sees the previous complete publication or the new one, never a half-written
+file, and a failed run publishes nothing.
+"""
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+
+from seg_assets.lib.serving.views import (
+    BI_SCHEMA,
+    META_SCHEMA,
+    PUBLICATION_COLUMN,
+    PUBLICATION_VIEWS,
+    BiView,
+    load_bi_views,
+    model_column_docs,
+    model_descriptions,
+    view_column_docs,
+)
+
+# What the serving file holds, schema by schema (None: every table of the schema, so a new
+# kpi or mart table is served without a change here). BI reads the marts, the kpi layer and
+# the segments through the bi views; the product's own readers of the serving file need the
+# rest: the drift sensor (segmentation.drift_history), the model CLI (segmentation registry,
+# decisions, segments, publications), the stale-keys sensor (partitioned marts facts and
+# mdm.dim_customer_golden) and the model guard's context (mdm golden customers and hierarchy).
+# raw, staging, quarantine, intermediate and settings are working data: never served.
+SERVED_SCHEMAS: dict[str, tuple[str, ...] | None] = {
+    "marts": None,
+    "kpi": None,
+    "segmentation": None,
+    "mdm": ("dim_customer_golden", "customer_hierarchy", "customer_hierarchy_bridge", "crosswalk"),
+    "quality": None,
+}
+NEVER_SERVED = frozenset({"raw", "staging", "quarantine", "intermediate", "settings"})
+READ_ONLY_MODE = 0o444
+_STAGE = "serving_staged"
+
+
+@dataclass(frozen=True)
+class Publication:
+    """The row of ``bi.publication``: which run published what, and when."""
+
+    publication_id: str
+    run_id: str
+    published_at: datetime
+    model_version: str | None
+    segmented_through: date | None
+    model_versions: str | None
+
+
+@dataclass(frozen=True)
+class PublishedSnapshot:
+    """What was published: the file, its size, its tables per schema, the publication and the
+    Parquet export folder (None when not exported)."""
+
+    path: Path
+    bytes: int
+    tables_by_schema: dict[str, int]
+    published_at: datetime
+    publication: Publication
+    view_rows: dict[str, int]
+    parquet: Path | None = None
+
+
+def serving_beside(warehouse: Path) -> Path:
+    """Serving file named after ``warehouse`` in its folder (for runs on scratch warehouses)."""
+    return warehouse.with_name(f"{warehouse.stem}.serving.duckdb")
+
+
+def staged_path(serving: Path) -> Path:
+    """The file a publication is built in, beside ``serving`` (hidden, same file system)."""
+    return serving.with_name(f".{serving.name}.publishing")
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _name(identifier: str) -> str:
+    """``identifier`` quoted for SQL: catalogs are named after files, which may hold any
+    character."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _served_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str]]:
+    """``(schema, table)`` of every served table present in the working warehouse."""
+    rows = con.execute(
+        "select schema_name, table_name from duckdb_tables()"
+        " where database_name = ? and not temporary order by schema_name, table_name",
+        [catalog],
+    ).fetchall()
+    return [
+        (schema, table)
+        for schema, table in rows
+        if schema in SERVED_SCHEMAS
+        and (SERVED_SCHEMAS[schema] is None or table in (SERVED_SCHEMAS[schema] or ()))
+    ]
+
+
+def _publication(
+    con: duckdb.DuckDBPyConnection, catalog: str, run_id: str, now: datetime
+) -> Publication:
+    """The publication row, with the model versions segmentation.publications serves."""
+    versions: tuple = (None, None, None)
+    has_publications = con.execute(
+        "select count(*) from duckdb_tables() where database_name = ?"
+        " and schema_name = 'segmentation' and table_name = 'publications'",
+        [catalog],
+    ).fetchall()[0][0]
+    if has_publications:
+        # The newest publication of each month serves it (a rollback publishes again).
+        versions = con.execute(
+            f"""
+            with serving as (
+                select as_of_month, arg_max(model_version, published_at) as model_version
+                from {_name(catalog)}.segmentation.publications
+                group by as_of_month
+            )
+            select
+                arg_max(model_version, as_of_month),
+                max(as_of_month),
+                string_agg(distinct model_version, ', ' order by model_version),
+            from serving
+            """
+        ).fetchall()[0]
+    return Publication(str(uuid.uuid4()), run_id, now, *versions)
+
+
+@contextmanager
+def _attached(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[str]:
+    """``path`` attached as a new database to ``con``, detached on the way out."""
+    con.execute(f"attach {_quoted(str(path))} as {_STAGE}")
+    try:
+        yield _STAGE
+    finally:
+        con.execute(f"detach {_STAGE}")
+
+
+def _comment(con: duckdb.DuckDBPyConnection, kind: str, target: str, text: str | None) -> None:
+    if text:
+        con.execute(f"comment on {kind} {target} is {_quoted(' '.join(text.split()))}")
+
+
+def _copy_tables(
+    con: duckdb.DuckDBPyConnection, catalog: str, tables: list[tuple[str, str]]
+) -> None:
+    """Copy ``tables`` into the staged file, with their model docs as comments."""
+    descriptions = model_descriptions()
+    docs = model_column_docs()
+    for schema in sorted({schema for schema, _ in tables}):
+        con.execute(f"create schema {_STAGE}.{_name(schema)}")
+    for schema, table in tables:
+        source = f"{_name(catalog)}.{_name(schema)}.{_name(table)}"
+        con.execute(f"create table {_STAGE}.{_name(schema)}.{_name(table)} as from {source}")
+    copied = set(
+        con.execute(
+            "select schema_name, table_name, column_name from duckdb_columns()"
+            " where database_name = ?",
+            [_STAGE],
+        ).fetchall()
+    )
+    for schema, table in tables:
+        target = f"{_STAGE}.{_name(schema)}.{_name(table)}"
+        _comment(con, "table", target, descriptions.get((schema, table)))
+        for column, text in docs.get((schema, table), {}).items():
+            if (schema, table, column) in copied:
+                _comment(con, "column", f"{target}.{_name(column)}", text)
+
+
+def _write_publication(con: duckdb.DuckDBPyConnection, publication: Publication) -> None:
+    con.execute(f"create schema {_STAGE}.{META_SCHEMA}")
+    con.execute(
+        f"create table {_STAGE}.{META_SCHEMA}.publication ("
+        f" {PUBLICATION_COLUMN} varchar not null, run_id varchar not null,"
+        " published_at timestamp not null, model_version varchar, segmented_through date,"
+        " model_versions varchar)"
+    )
+    con.execute(
+        f"insert into {_STAGE}.{META_SCHEMA}.publication values (?, ?, ?, ?, ?, ?)",
+        [
+            publication.publication_id,
+            publication.run_id,
+            publication.published_at.astimezone(UTC).replace(tzinfo=None),
+            publication.model_version,
+            publication.segmented_through,
+            publication.model_versions,
+        ],
+    )
+    con.execute(
+        f"create table {_STAGE}.{META_SCHEMA}.publication_contents ("
+        f" {PUBLICATION_COLUMN} varchar not null, view_name varchar not null,"
+        " view_version integer not null, row_count bigint not null)"
+    )
+
+
+def _create_views(
+    con: duckdb.DuckDBPyConnection, views: list[BiView], publication: Publication
+) -> dict[str, int]:
+    """Create the bi views inside the staged file, comment them and count their rows."""
+    docs = model_column_docs()
+    con.execute(f"create schema {_STAGE}.{BI_SCHEMA}")
+    [(catalog, schema)] = con.execute("select current_database(), current_schema()").fetchall()
+    # Views keep their SQL text; created from inside the staged file, their names bind to
+    # its own tables, as they will when a client opens the published file alone.
+    con.execute(f"use {_STAGE}")
+    try:
+        for name, (description, columns) in PUBLICATION_VIEWS.items():
+            column_list = ", ".join(column for column, _ in columns)
+            con.execute(
+                f"create view {BI_SCHEMA}.{name} as select {column_list} from {META_SCHEMA}.{name}"
+            )
+            _comment(con, "view", f"{BI_SCHEMA}.{name}", description)
+            for column, text in columns:
+                _comment(con, "column", f"{BI_SCHEMA}.{name}.{column}", text)
+        view_rows = {}
+        for view in views:
+            con.execute(f"create view {BI_SCHEMA}.{view.name} as {view.select_sql()}")
+            _comment(con, "view", f"{BI_SCHEMA}.{view.name}", view.description)
+            for column, text in view_column_docs(view, docs):
+                _comment(con, "column", f"{BI_SCHEMA}.{view.name}.{column}", text)
+            [(rows,)] = con.execute(f"select count(*) from {view.source}").fetchall()
+            view_rows[view.name] = int(rows)
+            con.execute(
+                f"insert into {META_SCHEMA}.publication_contents values (?, ?, ?, ?)",
+                [publication.publication_id, view.name, view.version, rows],
+            )
+    finally:
+        con.execute(f"use {_name(catalog)}.{_name(schema)}")
+    return view_rows
+
+
+def _tables_by_schema(database: Path) -> dict[str, int]:
+    with duckdb.connect(str(database), read_only=True) as con:
+        rows = con.execute(
+            "select schema_name, count(*) from duckdb_tables()"
+            " group by schema_name order by schema_name"
+        ).fetchall()
+    return {schema: int(count) for schema, count in rows}
+
+
+def _fsync(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _remove_staged(staged: Path) -> None:
+    for leftover in (staged, staged.with_name(f"{staged.name}.wal")):
+        if leftover.exists():
+            leftover.chmod(0o644)
+            leftover.unlink()
+
+
+def publish_serving(
+    con: duckdb.DuckDBPyConnection,
+    serving: Path,
+    run_id: str,
+    views: list[BiView] | None = None,
+    parquet: bool = True,
+    now: datetime | None = None,
+) -> PublishedSnapshot:
+    """Replace ``serving`` with a curated, read-only copy of the warehouse ``con`` writes.
+
+    Parameters
+    ----------
+    con
+        A connection to the working warehouse (the run's own: no second process opens it).
+    serving
+        The file BI tools read; created with its folder if absent.
+    run_id
+        The run that publishes (recorded in ``bi.publication``).
+    views
+        The ``bi`` views (config/serving.yaml by default).
+    parquet
+        Also export every ``bi`` view as Parquet beside the file (``parquet_beside``).
+    now
+        Publication time (the current time by default).
+
+    Returns
+    -------
+    PublishedSnapshot
+        The published file, its size, tables, publication row and view row counts.
+    """
+    from seg_assets.lib.serving.parquet import export_bi_views, parquet_beside
+
+    views = load_bi_views() if views is None else views
+    serving.parent.mkdir(parents=True, exist_ok=True)
+    staged = staged_path(serving)
+    _remove_staged(staged)
+    [(catalog,)] = con.execute("select current_database()").fetchall()
+    publication = _publication(con, catalog, run_id, now or datetime.now(UTC))
+    exported = None
+    try:
+        with _attached(con, staged):
+            _copy_tables(con, catalog, _served_tables(con, catalog))
+            _write_publication(con, publication)
+            view_rows = _create_views(con, views, publication)
+            if parquet:
+                exported = export_bi_views(
+                    con, _STAGE, views, parquet_beside(serving), publication.publication_id
+                )
+            con.execute(f"checkpoint {_STAGE}")
+        # Opened alone and read-only, as a client will: proves the file and its views bind.
+        tables = _tables_by_schema(staged)
+        _fsync(staged)
+        staged.chmod(READ_ONLY_MODE)
+        os.replace(staged, serving)
+        _fsync(serving.parent)
+        if exported is not None:
+            exported.swap_in()
+    finally:
+        _remove_staged(staged)
+        if exported is not None:
+            exported.discard()
+    return PublishedSnapshot(
+        path=serving,
+        bytes=serving.stat().st_size,
+        tables_by_schema=tables,
+        published_at=publication.published_at,
+        publication=publication,
+        view_rows=view_rows,
+        parquet=parquet_beside(serving) if exported is not None else None,
+    )
+
+
+def copy_whole_warehouse(warehouse: Path, serving: Path) -> int:
+    """The publication before curated serving: a byte copy of the closed warehouse file,
+    renamed over ``serving``. Kept as the benchmark's baseline; returns the bytes copied."""
+    staged = staged_path(serving)
+    try:
+        shutil.copyfile(warehouse, staged)
+        _fsync(staged)
+        _tables_by_schema(staged)  # opened once to prove it readable, as it was
+        os.replace(staged, serving)
+    finally:
+        staged.unlink(missing_ok=True)
+    return serving.stat().st_size

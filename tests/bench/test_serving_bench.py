@@ -1,0 +1,20 @@
+"""Smoke test of the serving benchmark on the tiny warehouse, so it does not rot."""
+
+import shutil
+
+from seg_assets.bench.serving import VARIANTS, run_serving_bench, serving_table
+
+
+def test_every_publish_variant_runs_and_is_sized(tiny_warehouse, tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(tiny_warehouse[0], warehouse)
+    results = run_serving_bench(warehouse, 1, tmp_path / "serving")
+    variants = results["variants"]
+    assert set(variants) == set(VARIANTS)
+    assert all(v["outcomes"] == ["ok"] for v in variants.values())
+    # The byte copy is the whole warehouse; the curated file is smaller, the export extra.
+    assert variants["full_copy"]["serving_bytes"] == results["warehouse_bytes"]
+    assert variants["curated"]["serving_bytes"] < results["warehouse_bytes"]
+    assert variants["curated"]["parquet_bytes"] == 0
+    assert variants["curated_parquet"]["parquet_bytes"] > 0
+    assert "curated_parquet" in serving_table(results)
