@@ -12,6 +12,8 @@ from pathlib import Path
 from seg_assets.lib.config_reader import ConfigReader
 from seg_assets.lib.errors import SegAssetsError
 from seg_assets.lib.identifiers import checked_identifier
+from seg_assets.lib.kpi.alerts import COLUMN_DESCRIPTIONS as KPI_ALERT_COLUMNS
+from seg_assets.lib.kpi.differentials import PAIR_COLUMN_DESCRIPTIONS
 from seg_assets.lib.project import config_dir, sql_dir
 from seg_assets.lib.sql_models import SqlModel, discover_models
 
@@ -50,6 +52,13 @@ PUBLICATION_VIEWS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
         "Rows per bi view in this publication, to check a read or an export is complete.",
         PUBLICATION_CONTENTS_COLUMNS,
     ),
+}
+
+
+# Column docs of the tables built in Python rather than by a SQL model.
+PYTHON_TABLE_DOCS: dict[tuple[str, str], dict[str, str]] = {
+    ("kpi", "kpi_alerts"): KPI_ALERT_COLUMNS,
+    ("kpi", "fct_segment_differentials"): PAIR_COLUMN_DESCRIPTIONS,
 }
 
 
@@ -154,7 +163,8 @@ def _models(sql_root: Path) -> tuple[SqlModel, ...]:
 
 
 def model_column_docs(sql_root: Path | None = None) -> dict[tuple[str, str], dict[str, str]]:
-    """``@column`` descriptions of every SQL model, by ``(schema, table)``.
+    """``@column`` descriptions of every SQL model, and the docs of the tables built in Python
+    (``PYTHON_TABLE_DOCS``), by ``(schema, table)``.
 
     Parameters
     ----------
@@ -162,8 +172,11 @@ def model_column_docs(sql_root: Path | None = None) -> dict[tuple[str, str], dic
         Folder of SQL models (``sql/`` by default).
     """
     return {
-        (model.schema, model.name): dict(model.column_descriptions)
-        for model in _models(sql_root or sql_dir())
+        **PYTHON_TABLE_DOCS,
+        **{
+            (model.schema, model.name): dict(model.column_descriptions)
+            for model in _models(sql_root or sql_dir())
+        },
     }
 
 
