@@ -108,6 +108,10 @@ service_months as (
     select * from intermediate.int_customer_service_months
 ),
 
+activity_months as (
+    select * from intermediate.int_customer_activity_months
+),
+
 order_month_range as (
     select
         min(order_month) as first_month,
@@ -118,16 +122,11 @@ order_month_range as (
 -- Receivables of unpaid invoices run on past the last month of orders: months outside the
 -- order months describe no service and are left out.
 customer_month_keys as (
-    select activity.customer_key, activity.month
-    from (
-        select customer_key, order_month as month from customer_months
-        union
-        select customer_key, month from profitability_months
-        union
-        select customer_key, activity_month as month from service_months
-    ) as activity
+    select activity_months.customer_key, activity_months.month
+    from activity_months
     cross join order_month_range
-    where activity.month between order_month_range.first_month and order_month_range.last_month
+    where activity_months.month between order_month_range.first_month
+        and order_month_range.last_month
 ),
 
 memberships as (

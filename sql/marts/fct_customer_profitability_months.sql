@@ -52,13 +52,16 @@ hierarchy as (
     select * from mdm.customer_hierarchy
 ),
 
+activity_months as (
+    select * from intermediate.int_customer_activity_months
+    where month >= $month_start and month < $month_end
+),
+
+-- A month with orders, credited returns or cost to serve has a P&L row.
 keys as (
-    select customer_key, order_month as month from customer_months
-    union
-    select customer_key, activity_month as month from service_months
-    where credited_amount <> 0
-    union
-    select customer_key, cost_month as month from cost_months
+    select customer_key, month
+    from activity_months
+    where has_orders or has_returns_credit or has_cost_to_serve
 ),
 
 amounts as (

@@ -62,7 +62,7 @@ def test_lineage_runs_from_each_raw_file_to_the_customer_month_mart():
 
 def test_every_asset_has_a_description_group_and_kind():
     specs = list(defs.resolve_all_asset_specs())
-    assert len(specs) == 80
+    assert len(specs) == 81
     groups = {spec.group_name for spec in specs}
     assert groups == {
         "sources",
@@ -89,6 +89,7 @@ def test_only_month_facts_are_partitioned():
     }
     assert partitioned == {
         "intermediate/int_as_of_month_windows",
+        "intermediate/int_customer_activity_months",
         "intermediate/int_cost_driver_volumes",
         "intermediate/int_customer_service_months",
         "intermediate/int_product_velocity_classified",

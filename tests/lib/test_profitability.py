@@ -20,8 +20,8 @@ COSTS = (
 )
 
 
-def _run(con, name, start=JAN, end=MAR):
-    model = parse_model(sql_dir() / "marts" / f"{name}.sql")
+def _run(con, name, start=JAN, end=MAR, schema="marts"):
+    model = parse_model(sql_dir() / schema / f"{name}.sql")
     run_model(con, model, "test", load_quarantine_rules(), MonthWindow(start, end))
 
 
@@ -64,6 +64,7 @@ def con(tmp_path):
             " t(ancestor_key, customer_key, levels_below)"
         )
         con.execute("create table settings.profitability as select 12 as whale_curve_months")
+        _run(con, "int_customer_activity_months", schema="intermediate")
         yield con
 
 

@@ -13,10 +13,11 @@ import datetime as dt
 import duckdb
 import pytest
 
-from seg_assets.lib.model_runner import run_model
+from seg_assets.lib.model_runner import MonthWindow, run_model
 from seg_assets.lib.project import sql_dir
 from seg_assets.lib.sql_models import parse_model
 
+ACTIVITY = parse_model(sql_dir() / "intermediate" / "int_customer_activity_months.sql")
 FULFILMENT = parse_model(sql_dir() / "kpi" / "fct_order_fulfilment.sql")
 KPIS = parse_model(sql_dir() / "kpi" / "fct_segment_kpi_months.sql")
 FEB, MAR = dt.date(2025, 2, 1), dt.date(2025, 3, 1)
@@ -91,7 +92,8 @@ TABLES = {
     " net_revenue decimal(18, 2), cost_of_goods decimal(18, 2), cost_to_serve decimal(18, 2)",
     "intermediate.int_customer_service_months": "customer_key varchar, activity_month date,"
     " returned_units bigint, receivables_at_month_end decimal(18, 2),"
-    " invoiced_amount decimal(18, 2)",
+    " invoiced_amount decimal(18, 2), credited_amount decimal(18, 2)",
+    "marts.fct_customer_cost_to_serve_months": "customer_key varchar, cost_month date",
 }
 
 
@@ -148,8 +150,14 @@ def con(tmp_path):
         _insert(
             con,
             "intermediate.int_customer_service_months",
-            [("A", FEB, 1, 50, 100), ("A", MAR, 2, 300, 1200), ("B", MAR, 0, 100, 400)],
+            [
+                ("A", FEB, 1, 50, 100, 10),
+                ("A", MAR, 2, 300, 1200, 20),
+                ("B", MAR, 0, 100, 400, 0),
+            ],
         )
+        _insert(con, "marts.fct_customer_cost_to_serve_months", [("A", MAR), ("B", MAR)])
+        run_model(con, ACTIVITY, "test", {}, MonthWindow(FEB, dt.date(2025, 4, 1)))
         run_model(con, FULFILMENT, "test", {})
         run_model(con, KPIS, "test", {})
         yield con
