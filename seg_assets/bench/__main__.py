@@ -65,6 +65,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="time publishing the serving file from these built warehouses (curated vs copy)",
     )
     parser.add_argument(
+        "--cold-cache",
+        action="store_true",
+        help="with --serving: evict the warehouse from the page cache before each publication",
+    )
+    parser.add_argument(
         "--pandas-timeout", type=float, default=None, help="seconds before pandas is stopped"
     )
     parser.add_argument(
@@ -127,8 +132,11 @@ def run(args: argparse.Namespace) -> int:
             print(table(results))
         for warehouse in args.serving:
             print(f"serving: {args.repeat} run(s) of {', '.join(SERVING_VARIANTS)} on {warehouse}")
-            results = run_serving_bench(warehouse, args.repeat, Path(scratch) / "serving")
-            print(f"\nserving timings written to {write_results(results, 'serving')}\n")
+            results = run_serving_bench(
+                warehouse, args.repeat, Path(scratch) / "serving", cold=args.cold_cache
+            )
+            name = "serving-cold" if args.cold_cache else "serving"
+            print(f"\nserving timings written to {write_results(results, name)}\n")
             print(serving_table(results))
     return 0
 

@@ -4,12 +4,15 @@
 it is never modified), each way of publishing in its own child process, repeated round-robin:
 ``full_copy`` (checkpoint, byte copy, rename: the publication before curated serving),
 ``curated`` (the served schemas, bi views and publication row, no Parquet) and
-``curated_parquet`` (what the pipeline runs: the same plus the Parquet export).
+``curated_parquet`` (what the pipeline runs: the same plus the Parquet export). With
+``--cold`` each child first evicts the warehouse file from the page cache, as when the warehouse
+is larger than memory (29 GB at 100M order lines) or was written long before the publish.
 """
 
 import argparse
 import os
 import platform
+import shutil
 import statistics
 import sys
 from datetime import date
@@ -19,7 +22,7 @@ import duckdb
 
 from seg_assets.bench.measure import measure
 from seg_assets.lib.pipeline_settings import load_pipeline_settings
-from seg_assets.lib.serving import copy_whole_warehouse, publish_serving
+from seg_assets.lib.serving import publish_serving
 from seg_assets.lib.serving.parquet import parquet_beside
 from seg_assets.lib.table_preview import markdown_table
 
@@ -30,19 +33,46 @@ def _folder_bytes(folder: Path) -> int:
     return sum(path.stat().st_size for path in folder.resolve().rglob("*") if path.is_file())
 
 
-def publish_once(variant: str, warehouse: Path, serving: Path) -> None:
+def copy_whole_warehouse(warehouse: Path, serving: Path) -> None:
+    """The publication before curated serving (the baseline): a byte copy of the closed
+    warehouse file, synced, opened once to prove it readable and renamed over ``serving``."""
+    staged = serving.with_name(f".{serving.name}.publishing")
+    try:
+        shutil.copyfile(warehouse, staged)
+        with staged.open("rb") as handle:
+            os.fsync(handle.fileno())
+        duckdb.connect(str(staged), read_only=True).close()
+        os.replace(staged, serving)
+    finally:
+        staged.unlink(missing_ok=True)
+
+
+def evict_from_page_cache(path: Path) -> None:
+    """Drop ``path``'s pages from the operating system's cache (synced first: only clean pages
+    can be dropped), so the next read comes from the disk."""
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
+        os.posix_fadvise(handle.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+
+
+def publish_once(variant: str, warehouse: Path, serving: Path, cold: bool = False) -> None:
     """Publish ``warehouse`` to ``serving`` the ``variant`` way (run in a child process)."""
     config = {str(k): str(v) for k, v in load_pipeline_settings().duckdb_config.items()}
     with duckdb.connect(str(warehouse), config=config) as con:
         # As the asset did: everything committed reaches the main file before it is copied.
         con.execute("checkpoint")
-        if variant != "full_copy":
-            publish_serving(con, serving, "bench", parquet=variant == "curated_parquet")
+    if cold:
+        evict_from_page_cache(warehouse)
     if variant == "full_copy":
         copy_whole_warehouse(warehouse, serving)
+        return
+    with duckdb.connect(str(warehouse), config=config) as con:
+        publish_serving(con, serving, "bench", parquet=variant == "curated_parquet")
 
 
-def run_serving_bench(warehouse: Path, repeat: int, scratch: Path) -> dict[str, object]:
+def run_serving_bench(
+    warehouse: Path, repeat: int, scratch: Path, cold: bool = False
+) -> dict[str, object]:
     """Time each variant ``repeat`` times round-robin and record the published sizes.
 
     Parameters
@@ -53,6 +83,8 @@ def run_serving_bench(warehouse: Path, repeat: int, scratch: Path) -> dict[str, 
         Runs per variant (the median is reported).
     scratch
         Folder for the published files.
+    cold
+        Evict the warehouse from the page cache before each publication.
     """
     scratch.mkdir(parents=True, exist_ok=True)
     runs: dict[str, list[dict[str, object]]] = {variant: [] for variant in VARIANTS}
@@ -62,6 +94,7 @@ def run_serving_bench(warehouse: Path, repeat: int, scratch: Path) -> dict[str, 
             serving = scratch / variant / "serving.duckdb"
             serving.parent.mkdir(exist_ok=True)
             command = [sys.executable, "-m", "seg_assets.bench.serving", variant]
+            command += ["--cold"] if cold else []
             measured = measure(
                 [*command, "--warehouse", str(warehouse), "--serving", str(serving)],
                 dict(os.environ),
@@ -86,6 +119,7 @@ def run_serving_bench(warehouse: Path, repeat: int, scratch: Path) -> dict[str, 
         "warehouse_bytes": warehouse.stat().st_size,
         "order_lines": int(order_lines),
         "repeat": repeat,
+        "page_cache": "cold" if cold else "warm",
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
         "variants": {
             variant: {
@@ -139,8 +173,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("variant", choices=VARIANTS)
     parser.add_argument("--warehouse", type=Path, required=True)
     parser.add_argument("--serving", type=Path, required=True)
+    parser.add_argument("--cold", action="store_true")
     args = parser.parse_args(argv)
-    publish_once(args.variant, args.warehouse, args.serving)
+    publish_once(args.variant, args.warehouse, args.serving, args.cold)
     return 0
 
 

@@ -8,10 +8,10 @@ import sys
 import time
 from pathlib import Path
 
+from seg_assets.cli.summary import summary_text
 from seg_assets.lib.dagster_home import dagster_home
 from seg_assets.lib.errors import SegAssetsError
 from seg_assets.lib.project import PROJECT_ROOT, config_dir, landing_dir, truth_dir, warehouse_path
-from seg_assets.lib.warehouse_summary import summary_text
 
 UI_STOP_GRACE_SECONDS = 20
 

@@ -2,13 +2,17 @@
 
 import shutil
 
+import pytest
+
 from seg_assets.bench.serving import VARIANTS, run_serving_bench, serving_table
 
 
-def test_every_publish_variant_runs_and_is_sized(tiny_warehouse, tmp_path):
+@pytest.mark.parametrize("cold", [False, True])
+def test_every_publish_variant_runs_and_is_sized(tiny_warehouse, tmp_path, cold):
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copyfile(tiny_warehouse[0], warehouse)
-    results = run_serving_bench(warehouse, 1, tmp_path / "serving")
+    results = run_serving_bench(warehouse, 1, tmp_path / "serving", cold=cold)
+    assert results["page_cache"] == ("cold" if cold else "warm")
     variants = results["variants"]
     assert set(variants) == set(VARIANTS)
     assert all(v["outcomes"] == ["ok"] for v in variants.values())

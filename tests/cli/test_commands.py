@@ -75,6 +75,7 @@ def test_materialize_reports_each_asset_and_summary_lists_tables(tmp_path):
     summary = _run(["summary"], tmp_path, landing)
     assert summary.returncode == 0
     assert "| marts | fct_customer_months | 2 |" in summary.stdout
+    assert "| kpi | fct_segment_kpi_months |" in summary.stdout
     assert "| stg_erp__order_lines | duplicate_key | 1 |" in summary.stdout
 
 

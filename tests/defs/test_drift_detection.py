@@ -31,7 +31,8 @@ def _build(root, seed: int | None) -> dict:
     )
     database = root / "warehouse.duckdb"
     run_pipeline(database, root / "landing")
-    [drift_month] = pl.read_csv(root / "truth" / "drift_episodes.csv")["from_month"].unique()
+    [episode_start] = pl.read_csv(root / "truth" / "drift_episodes.csv")["from_month"].unique()
+    drift_month = date.fromisoformat(str(episode_start))
     months = query(
         database,
         "select strftime(drift.as_of_month, '%Y-%m-%d'), publications.mode, drift.state,"

@@ -4,7 +4,6 @@ from seg_assets.lib.serving.publish import (
     SERVED_SCHEMAS,
     Publication,
     PublishedSnapshot,
-    copy_whole_warehouse,
     publish_serving,
     serving_beside,
 )
@@ -13,7 +12,6 @@ __all__ = [
     "SERVED_SCHEMAS",
     "Publication",
     "PublishedSnapshot",
-    "copy_whole_warehouse",
     "publish_serving",
     "serving_beside",
 ]

@@ -10,7 +10,6 @@ file, and a failed run publishes nothing.
 """
 
 import os
-import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -338,17 +337,3 @@ def publish_serving(
         view_rows=view_rows,
         parquet=parquet_beside(serving) if exported is not None else None,
     )
-
-
-def copy_whole_warehouse(warehouse: Path, serving: Path) -> int:
-    """The publication before curated serving: a byte copy of the closed warehouse file,
-    renamed over ``serving``. Kept as the benchmark's baseline; returns the bytes copied."""
-    staged = staged_path(serving)
-    try:
-        shutil.copyfile(warehouse, staged)
-        _fsync(staged)
-        _tables_by_schema(staged)  # opened once to prove it readable, as it was
-        os.replace(staged, serving)
-    finally:
-        staged.unlink(missing_ok=True)
-    return serving.stat().st_size

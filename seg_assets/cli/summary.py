@@ -8,7 +8,8 @@ from seg_assets.lib.project import serving_path
 from seg_assets.lib.table_preview import markdown_table
 from seg_assets.lib.warehouse import row_count
 
-_LAYERS = ("raw", "staging", "intermediate", "marts", "quarantine")
+# In lineage order; the published bi views are what BI reads (see the README's For BI tools).
+_LAYERS = ("raw", "staging", "mdm", "intermediate", "marts", "segmentation", "kpi", "quarantine")
 
 
 def table_row_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]]:
@@ -62,6 +63,6 @@ def summary_text(database: Path) -> str:
         " http://localhost:3000;",
         "query the published snapshot that BI tools read with DuckDB 2.x:"
         f" duckdb -readonly {serving_path()}"
-        ' "select * from marts.fct_customer_months limit 10"',
+        " \"select * from bi.segment_kpi_months where dimension = 'segment' limit 10\"",
     ]
     return "\n".join(lines)
