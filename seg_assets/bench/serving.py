@@ -138,21 +138,26 @@ def run_serving_bench(
 
 
 def serving_table(results: dict) -> str:
-    """Markdown: seconds, peak RSS and sizes of each variant, and ratios to the full copy."""
+    """Markdown: seconds, peak RSS and sizes of each variant, and ratios to the full copy; a
+    variant with a failed run shows its failure instead of figures."""
     variants = results["variants"]
     full = variants["full_copy"]
-    rows = [
-        [
-            variant,
-            f"{v['median_s']:.1f} ({v['min_s']:.1f}-{v['max_s']:.1f})",
-            f"{v['median_s'] / full['median_s']:.2f}",
-            f"{v['median_peak_rss_bytes'] / 2**20:,.0f}",
-            f"{v['serving_bytes'] / 2**20:,.0f}",
-            f"{v['serving_bytes'] / full['serving_bytes']:.3f}",
-            f"{v['parquet_bytes'] / 2**20:,.0f}",
-        ]
-        for variant, v in variants.items()
-    ]
+    rows = []
+    for variant, v in variants.items():
+        if v["outcomes"] != ["ok"]:
+            rows.append([variant, "; ".join(v["outcomes"]), "-", "-", "-", "-", "-"])
+            continue
+        rows.append(
+            [
+                variant,
+                f"{v['median_s']:.1f} ({v['min_s']:.1f}-{v['max_s']:.1f})",
+                f"{v['median_s'] / full['median_s']:.2f}",
+                f"{v['median_peak_rss_bytes'] / 2**20:,.0f}",
+                f"{v['serving_bytes'] / 2**20:,.0f}",
+                f"{v['serving_bytes'] / full['serving_bytes']:.3f}",
+                f"{v['parquet_bytes'] / 2**20:,.0f}",
+            ]
+        )
     return markdown_table(
         [
             "variant",

@@ -22,3 +22,13 @@ def test_every_publish_variant_runs_and_is_sized(tiny_warehouse, tmp_path, cold)
     assert variants["curated"]["parquet_bytes"] == 0
     assert variants["curated_parquet"]["parquet_bytes"] > 0
     assert "curated_parquet" in serving_table(results)
+
+
+def test_a_failed_variant_shows_its_failure_not_figures(tiny_warehouse, tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(tiny_warehouse[0], warehouse)
+    results = run_serving_bench(warehouse, 1, tmp_path / "serving")
+    results["variants"]["curated"]["outcomes"] = ["failed (exit 1): no such table"]
+    [curated] = [line for line in serving_table(results).splitlines() if "| curated |" in line]
+    cells = [cell.strip() for cell in curated.strip().strip("|").split("|")]
+    assert cells[1:] == ["failed (exit 1): no such table", "-", "-", "-", "-", "-"]

@@ -26,11 +26,16 @@ def migration_matrix(
     Returns
     -------
     tuple
-        Row labels (from segments) and column labels (to segments), each in order of first
-        appearance, and the counts with one row per from segment.
+        Row labels (from segments) and column labels (to segments), and the counts with one row
+        per from segment. Both axes follow one order, the first appearance of a label on either
+        side (from side first), so a segment sits at the same position on both and the stayers
+        form the diagonal.
     """
-    sources = [str(s) for s in moves.get_column(from_segment).unique(maintain_order=True)]
-    targets = [str(t) for t in moves.get_column(to_segment).unique(maintain_order=True)]
+    froms = [str(s) for s in moves.get_column(from_segment).unique(maintain_order=True)]
+    tos = [str(t) for t in moves.get_column(to_segment).unique(maintain_order=True)]
+    order = list(dict.fromkeys([*froms, *tos]))
+    sources = [label for label in order if label in froms]
+    targets = [label for label in order if label in tos]
     counts = np.zeros((len(sources), len(targets)))
     for source, target, count in moves.select(from_segment, to_segment, customers).rows():
         if count is not None and count == count:  # NaN is not equal to itself

@@ -7,6 +7,9 @@ from seg_assets.lib.kpi.control_limits import ewma_control_points
 from seg_assets.lib.kpi.settings import AlertSettings
 
 SERIES_KEYS = ("dimension", "member_key")
+# Catch-all members of kpi.fct_segment_kpi_months change what they hold (every customer before
+# the first segmented month, a few excluded ones after): their series are not judged.
+CATCH_ALL_MEMBERS = ("unsegmented", "untiered", "unknown")
 CONTROL_SCHEMA = {
     "month": pl.Date,
     "dimension": pl.String,
@@ -50,9 +53,13 @@ def control_chart(kpi_months: pl.DataFrame, settings: AlertSettings) -> pl.DataF
     -------
     pl.DataFrame
         ``CONTROL_SCHEMA``, one row per judged month x series x KPI. A month without a value
-        (null KPI) is skipped; the series is judged on the months that have one.
+        (null KPI) is skipped; the series is judged on the months that have one. Catch-all
+        members (``CATCH_ALL_MEMBERS``) are not judged.
     """
-    watched = kpi_months.filter(pl.col("dimension").is_in(settings.dimensions)).sort("month")
+    watched = kpi_months.filter(
+        pl.col("dimension").is_in(settings.dimensions),
+        ~pl.col("member_key").is_in(CATCH_ALL_MEMBERS),
+    ).sort("month")
     rows = []
     for (dimension, member), series in watched.group_by(SERIES_KEYS, maintain_order=True):
         months = series.get_column("month").to_list()

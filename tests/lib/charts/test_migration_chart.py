@@ -23,6 +23,21 @@ def test_absent_pairs_and_null_counts_are_zero():
     np.testing.assert_array_equal(counts, [[40, 5, 0], [0, 120, 0], [0, 30, 0]])
 
 
+def test_a_segment_sits_at_the_same_position_on_both_axes():
+    # The first row moves to "tail" before "whales": the columns still follow the rows' order.
+    moves = pl.DataFrame(
+        {
+            "from_segment_name": ["whales", "whales", "tail", "new customer"],
+            "to_segment_name": ["tail", "whales", "tail", "fresh"],
+            "customers": [1, 2, 3, 4],
+        }
+    )
+    sources, targets, counts = migration_matrix(moves)
+    assert sources == ["whales", "tail", "new customer"]
+    assert targets == ["whales", "tail", "fresh"]
+    np.testing.assert_array_equal(np.diag(counts), [2, 3, 4])
+
+
 def test_repeated_pairs_add_up_and_nan_counts_are_skipped():
     moves = pl.DataFrame({"a": ["x", "x", "x"], "b": ["y", "y", "y"], "n": [1.0, 2.0, np.nan]})
     assert migration_matrix(moves, "a", "b", "n")[2].tolist() == [[3.0]]

@@ -60,3 +60,9 @@ def test_months_without_a_value_are_not_judged():
     )
     chart = control_chart(months, SETTINGS)
     assert chart.get_column("month").to_list() == [MONTHS[-1]]
+
+
+def test_catch_all_members_are_not_judged():
+    # 'unsegmented' holds every customer before the first segmented month, a few after.
+    months = _series("segment", "unsegmented", [*STEADY, 0.10], [*COST, 99.0])
+    assert control_chart(months, SETTINGS).is_empty()
