@@ -129,46 +129,40 @@ customer_month_keys as (
         and order_month_range.last_month
 ),
 
-memberships as (
+-- The customer's segment, tier and region in the month, then one row per dimension.
+customer_month_members as (
     select
         keys.customer_key,
         keys.month,
-        'segment' as dimension,
-        coalesce(cast(customer_segments.segment_id as varchar), 'unsegmented') as member_key,
-        coalesce(customer_segments.segment_name, 'unsegmented') as member_name,
+        coalesce(cast(customer_segments.segment_id as varchar), 'unsegmented') as segment_key,
+        coalesce(customer_segments.segment_name, 'unsegmented') as segment_name,
+        coalesce(customer_tiers.tier, 'untiered') as tier,
+        coalesce(golden_customers.country, 'unknown') as region,
     from customer_month_keys as keys
     left join customer_segments
         on keys.customer_key = customer_segments.customer_key
         and keys.month = customer_segments.as_of_month
-    union all
-    select
-        keys.customer_key,
-        keys.month,
-        'tier' as dimension,
-        coalesce(customer_tiers.tier, 'untiered') as member_key,
-        coalesce(customer_tiers.tier, 'untiered') as member_name,
-    from customer_month_keys as keys
     left join customer_tiers
         on keys.customer_key = customer_tiers.customer_key
         and keys.month = customer_tiers.as_of_month
-    union all
-    select
-        keys.customer_key,
-        keys.month,
-        'region' as dimension,
-        coalesce(golden_customers.country, 'unknown') as member_key,
-        coalesce(golden_customers.country, 'unknown') as member_name,
-    from customer_month_keys as keys
     left join golden_customers
         on keys.customer_key = golden_customers.customer_key
+),
+
+memberships as (
+    select customer_key, month, 'segment' as dimension, segment_key as member_key,
+        segment_name as member_name,
+    from customer_month_members
     union all
-    select
-        customer_key,
-        month,
-        'all' as dimension,
-        'all' as member_key,
-        'all' as member_name,
-    from customer_month_keys
+    select customer_key, month, 'tier' as dimension, tier as member_key, tier as member_name,
+    from customer_month_members
+    union all
+    select customer_key, month, 'region' as dimension, region as member_key,
+        region as member_name,
+    from customer_month_members
+    union all
+    select customer_key, month, 'all' as dimension, 'all' as member_key, 'all' as member_name,
+    from customer_month_members
 ),
 
 member_names as (
