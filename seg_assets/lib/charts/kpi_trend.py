@@ -140,7 +140,7 @@ def kpi_trends_png(
     for axis, name in zip(axes, names, strict=False):
         rows = trends.filter(pl.col(panel) == name)
         _draw_trend(style_axis(axis, title=str(name)), rows, columns)
-    for axis in axes[len(names) :]:
+    for axis in axes[max(len(names), 1) :]:  # the first panel carries the no-data note
         axis.set_visible(False)
     if title:
         figure.suptitle(title, fontsize=10)

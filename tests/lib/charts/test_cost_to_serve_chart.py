@@ -2,7 +2,7 @@
 
 import polars as pl
 import pytest
-from chart_png import png_size
+from chart_png import ink_share, png_size, same_picture
 
 from seg_assets.lib.charts.cost_to_serve import cost_to_serve_png
 
@@ -31,7 +31,7 @@ def _costs(rows: list[tuple]) -> pl.DataFrame:
     ],
 )
 def test_the_chart_is_a_png(rows):
-    png_size(cost_to_serve_png(_costs(rows)))
+    assert ink_share(cost_to_serve_png(_costs(rows))) > 0.001
 
 
 def test_more_segments_make_a_taller_chart():
@@ -42,4 +42,5 @@ def test_more_segments_make_a_taller_chart():
 
 def test_columns_can_be_named_by_the_caller():
     costs = pl.DataFrame({"seg": ["a"], "mean": [3.0], "p05": [2.0], "p95": [4.0]})
-    png_size(cost_to_serve_png(costs, segment="seg", estimate="mean", low="p05", high="p95"))
+    drawn = cost_to_serve_png(costs, segment="seg", estimate="mean", low="p05", high="p95")
+    assert same_picture(drawn, cost_to_serve_png(_costs([("a", 3.0, 2.0, 4.0)])))

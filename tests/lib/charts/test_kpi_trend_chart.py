@@ -4,7 +4,7 @@ from datetime import date
 
 import polars as pl
 import pytest
-from chart_png import png_size
+from chart_png import ink_share, png_size, same_picture
 
 from seg_assets.lib.charts.kpi_trend import TrendColumns, kpi_trend_png, kpi_trends_png
 
@@ -30,13 +30,14 @@ TREND = pl.DataFrame(
     ],
 )
 def test_one_kpi_is_a_png(trend):
-    png_size(kpi_trend_png(trend, "orders per customer"))
+    assert ink_share(kpi_trend_png(trend, "orders per customer")) > 0.001
 
 
 def test_columns_can_be_named_by_the_caller():
     renamed = TREND.rename({"month": "as_of_month", "alert": "out_of_control"})
     columns = TrendColumns(month="as_of_month", alert="out_of_control")
-    png_size(kpi_trend_png(renamed, "margin", columns=columns))
+    drawn = kpi_trend_png(renamed, "margin", columns=columns)
+    assert same_picture(drawn, kpi_trend_png(TREND, "margin"))
 
 
 def _panels(names: list[str]) -> pl.DataFrame:
@@ -55,7 +56,7 @@ def test_small_multiples_grow_a_row_per_three_panels():
 
 @pytest.mark.parametrize("names", [["only kpi"], []], ids=["one panel", "no panels"])
 def test_small_multiples_of_one_or_no_kpi_are_pngs(names):
-    png_size(kpi_trends_png(_panels(names)))
+    assert ink_share(kpi_trends_png(_panels(names))) > 0.001
 
 
 def test_panels_can_be_kpi_and_segment():
@@ -66,4 +67,6 @@ def test_panels_can_be_kpi_and_segment():
             for segment in ("whales", "tail")
         ]
     )
-    png_size(kpi_trends_png(trends, panel="panel", panels_per_row=2))
+    width, height = png_size(kpi_trends_png(trends, panel="panel", panels_per_row=2))
+    one_row = png_size(kpi_trends_png(trends.head(8), panel="panel", panels_per_row=2))
+    assert width == one_row[0] and height > one_row[1]  # four panels, two per row: two rows

@@ -2,7 +2,7 @@
 
 import polars as pl
 import pytest
-from chart_png import png_size
+from chart_png import ink_share, png_size, same_picture
 
 from seg_assets.lib.charts.whale_curve import whale_curve_png
 
@@ -17,7 +17,9 @@ def test_the_curve_of_three_customers_is_a_png():
 
 def test_other_column_names_and_a_nan_share_are_accepted():
     curve = pl.DataFrame({"x": [0.5, 1.0], "y": [float("nan"), 1.0]})
-    png_size(whale_curve_png(curve, customer_share="x", profit_share="y"))
+    renamed = whale_curve_png(curve, customer_share="x", profit_share="y")
+    named = curve.rename({"x": "customer_share", "y": "cumulative_profit_share"})
+    assert same_picture(renamed, whale_curve_png(named))
 
 
 @pytest.mark.parametrize(
@@ -29,4 +31,7 @@ def test_no_curve_to_draw_still_gives_a_picture(shares):
         {"customer_share": [0.5, 1.0][: len(shares)], "cumulative_profit_share": shares},
         schema={"customer_share": pl.Float64, "cumulative_profit_share": pl.Float64},
     )
-    png_size(whale_curve_png(curve))
+    drawn = whale_curve_png(curve)
+    assert ink_share(drawn) > 0.001  # axes and the note, not a blank image
+    full = pl.DataFrame({"customer_share": [0.5, 1.0], "cumulative_profit_share": [0.8, 1.0]})
+    assert not same_picture(drawn, whale_curve_png(full))
