@@ -203,6 +203,15 @@ def freeze_around_today(config_folder: Path, reason: str = "year-end close") -> 
     path.write_text(yaml.safe_dump(automation))
 
 
+def materialization_metadata(result: dg.ExecuteInProcessResult, key: list[str]) -> dict:
+    """Metadata values of the last materialization of ``key`` in ``result`` (a run over many
+    months records one per month, with the same metadata)."""
+    event = [
+        e for e in result.get_asset_materialization_events() if e.asset_key == dg.AssetKey(key)
+    ][-1]
+    return {name: value.value for name, value in event.materialization.metadata.items()}
+
+
 def query(database: Path, sql: str, params: object = None) -> list[tuple]:
     """Rows of ``sql`` run read-only against ``database``."""
     with duckdb.connect(str(database), read_only=True) as con:

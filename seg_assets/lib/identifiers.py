@@ -44,3 +44,9 @@ def checked_column_type(column_type: str, what: str) -> str:
             " INTEGER, BIGINT, DOUBLE or DECIMAL(p,s)"
         )
     return normalized
+
+
+def sql_string(text: str) -> str:
+    """``text`` as a SQL string literal, for the statements that take no bound parameters
+    (ATTACH, COPY ... TO, COMMENT ON): quotes doubled, so any path or comment is safe."""
+    return "'" + text.replace("'", "''") + "'"

@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 import pytest
-from conftest import query, run_pipeline
+from conftest import materialization_metadata, query, run_pipeline
 
 from seg_assets.lib.generator import GeneratorSettings, generate
 from seg_assets.lib.mdm.evaluation import (
@@ -31,13 +31,6 @@ def _checks(result: dg.ExecuteInProcessResult) -> dict[str, dg.AssetCheckEvaluat
         f"{e.asset_key.to_user_string()}:{e.check_name}": e
         for e in result.get_asset_check_evaluations()
     }
-
-
-def _metadata(result: dg.ExecuteInProcessResult, key: str) -> dict:
-    [event] = [
-        e for e in result.get_asset_materialization_events() if e.asset_key.to_user_string() == key
-    ]
-    return {name: value.value for name, value in event.materialization.metadata.items()}
 
 
 @pytest.fixture(scope="session")
@@ -65,7 +58,7 @@ def test_matching_meets_precision_and_recall_on_the_planted_duplicates(default_m
     assert scores.precision >= 0.99
     assert scores.recall >= 0.95
     # The same figures are in the Dagster UI: crosswalk metadata and a check against targets.
-    metadata = _metadata(default_mdm["result"], "mdm/crosswalk")
+    metadata = materialization_metadata(default_mdm["result"], ["mdm", "crosswalk"])
     assert metadata["pairwise_precision"] == pytest.approx(scores.precision)
     assert metadata["pairwise_recall"] == pytest.approx(scores.recall)
     assert "| **0.9** |" in metadata["threshold_what_if"]
@@ -109,7 +102,7 @@ def test_planted_parent_links_are_recovered(default_mdm):
         " join mdm.crosswalk p on p.record_id = 'erp:' || r.parent_customer_ref",
     )
     assert recorded == round(0.6 * len(links)) == recovered  # recorded_parent_share 0.6
-    metadata = _metadata(default_mdm["result"], "mdm/customer_hierarchy")
+    metadata = materialization_metadata(default_mdm["result"], ["mdm", "customer_hierarchy"])
     assert metadata["parent_link_recall"] == pytest.approx(scores.recall)
     # Parents suggested by name for a steward to confirm: right more often than not.
     assert metadata["suggested_parents"] > 0

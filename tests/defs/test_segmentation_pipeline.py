@@ -13,6 +13,7 @@ import pytest
 from conftest import (
     SEGMENTATION_AND_MARTS,
     config_copy,
+    materialization_metadata,
     one_month_tags,
     query,
     read_mart,
@@ -46,14 +47,6 @@ def _registry(database: Path) -> dict:
     )
     names = "version algorithm features weights scaler fingerprint metrics artifact reason".split()
     return dict(zip(names, row, strict=True))
-
-
-def _materialization_metadata(result: dg.ExecuteInProcessResult, key: list[str]) -> dict:
-    # A run over many months records one materialization per month, with the same metadata.
-    event = [
-        e for e in result.get_asset_materialization_events() if e.asset_key == dg.AssetKey(key)
-    ][-1]
-    return {name: value.value for name, value in event.materialization.metadata.items()}
 
 
 def test_segmentable_months_are_published_and_every_segmentation_check_passes(generated_year):
@@ -98,7 +91,7 @@ def test_the_registry_records_the_model_and_the_ui_shows_the_choice(generated_ye
     for name in ("silhouette", "davies_bouldin", "bootstrap_ari_mean", "holdout_ari"):
         assert -1.0 <= metrics[name] <= 10.0, name
     assert registry["reason"].startswith(registry["algorithm"])
-    metadata = _materialization_metadata(
+    metadata = materialization_metadata(
         generated_year["result"], ["segmentation", "model_registry"]
     )
     assert metadata["elbow_chart"].startswith("![elbow](data:image/png;base64,")

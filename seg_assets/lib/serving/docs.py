@@ -5,6 +5,7 @@ fails while the committed README differs from what the views and model docs say.
 """
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from seg_assets.lib.serving.views import (
@@ -24,6 +25,21 @@ def _cell(text: str | None) -> str:
     return (text or "").replace("|", "\\|")
 
 
+def _view_section(name: str, summary: str, columns: Sequence[tuple[str, str | None]]) -> list[str]:
+    """A view's heading, summary and table of described columns."""
+    rows = [f"| `{column}` | {_cell(text)} |" for column, text in columns]
+    return [
+        f"#### `{BI_SCHEMA}.{name}`",
+        "",
+        summary,
+        "",
+        "| column | description |",
+        "|---|---|",
+        *rows,
+        "",
+    ]
+
+
 def bi_views_markdown(views: list[BiView] | None = None) -> str:
     """Markdown describing every ``bi`` view: source, version, month column and columns.
 
@@ -36,20 +52,13 @@ def bi_views_markdown(views: list[BiView] | None = None) -> str:
     docs = model_column_docs()
     parts: list[str] = []
     for name, (description, columns) in PUBLICATION_VIEWS.items():
-        parts += [f"#### `{BI_SCHEMA}.{name}`", "", description, ""]
-        parts += ["| column | description |", "|---|---|"]
-        parts += [f"| `{column}` | {_cell(text)} |" for column, text in columns]
-        parts.append("")
+        parts += _view_section(name, description, columns)
     for view in views:
         facts = [f"version {view.version}", f"from `{view.source}`"]
         if view.month_column:
             facts.append(f"Parquet partitioned by `{view.month_column}`")
         summary = f"{view.description} ({'; '.join(facts)})."
-        parts += [f"#### `{BI_SCHEMA}.{view.name}`", "", summary, ""]
-        parts += ["| column | description |", "|---|---|"]
-        described = view_column_docs(view, docs)
-        parts += [f"| `{column}` | {_cell(text)} |" for column, text in described]
-        parts.append("")
+        parts += _view_section(view.name, summary, view_column_docs(view, docs))
     return "\n".join(parts).rstrip() + "\n"
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from seg_assets.lib.identifiers import sql_string
 from seg_assets.lib.serving.views import BI_SCHEMA, BiView
 
 PUBLICATION_FILE = "publication.json"
@@ -24,10 +25,6 @@ PUBLICATION_FILE = "publication.json"
 def parquet_beside(serving: Path) -> Path:
     """The Parquet export's path (a symbolic link) beside ``serving``."""
     return serving.with_name(f"{serving.stem}_parquet")
-
-
-def _quoted(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 @dataclass
@@ -108,7 +105,7 @@ def export_bi_views(
                 target = target / "data_0.parquet"
             con.execute(
                 f"copy (select * from {catalog}.{BI_SCHEMA}.{view.name})"
-                f" to {_quoted(str(target))} ({options})"
+                f" to {sql_string(str(target))} ({options})"
             )
             [(count,)] = con.execute(
                 f"select row_count from {catalog}.{BI_SCHEMA}.publication_contents"

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from seg_assets.lib.identifiers import sql_string
 from seg_assets.lib.serving.views import (
     BI_SCHEMA,
     META_SCHEMA,
@@ -30,6 +31,7 @@ from seg_assets.lib.serving.views import (
     model_descriptions,
     view_column_docs,
 )
+from seg_assets.lib.warehouse import table_exists
 
 # What the serving file holds, schema by schema (None: every table of the schema, so a new
 # kpi or mart table is served without a change here). BI reads the marts, the kpi layer and
@@ -86,10 +88,6 @@ def staged_path(serving: Path) -> Path:
     return serving.with_name(f".{serving.name}.publishing")
 
 
-def _quoted(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _name(identifier: str) -> str:
     """``identifier`` quoted for SQL: catalogs are named after files, which may hold any
     character."""
@@ -116,12 +114,8 @@ def _publication(
 ) -> Publication:
     """The publication row, with the model versions segmentation.publications serves."""
     versions: tuple = (None, None, None)
-    has_publications = con.execute(
-        "select count(*) from duckdb_tables() where database_name = ?"
-        " and schema_name = 'segmentation' and table_name = 'publications'",
-        [catalog],
-    ).fetchall()[0][0]
-    if has_publications:
+    # Called before the staged file is attached: the warehouse is the only catalog.
+    if table_exists(con, "segmentation", "publications"):
         # The newest publication of each month serves it (a rollback publishes again).
         versions = con.execute(
             f"""
@@ -143,7 +137,7 @@ def _publication(
 @contextmanager
 def _attached(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[str]:
     """``path`` attached as a new database to ``con``, detached on the way out."""
-    con.execute(f"attach {_quoted(str(path))} as {_STAGE}")
+    con.execute(f"attach {sql_string(str(path))} as {_STAGE}")
     try:
         yield _STAGE
     finally:
@@ -152,7 +146,7 @@ def _attached(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[str]:
 
 def _comment(con: duckdb.DuckDBPyConnection, kind: str, target: str, text: str | None) -> None:
     if text:
-        con.execute(f"comment on {kind} {target} is {_quoted(' '.join(text.split()))}")
+        con.execute(f"comment on {kind} {target} is {sql_string(' '.join(text.split()))}")
 
 
 def _copy_tables(
