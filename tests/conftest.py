@@ -31,6 +31,7 @@ from seg_assets.lib.project import config_dir, sql_dir
 from seg_assets.lib.serving import serving_beside
 from seg_assets.lib.source_contracts import SourceContract
 from seg_assets.lib.sql_models import parse_model
+from seg_assets.lib.warehouse import connect_warehouse, copy_warehouse
 
 TINY_LANDING = Path(__file__).parent / "fixtures" / "tiny_landing"
 
@@ -214,8 +215,29 @@ def materialization_metadata(result: dg.ExecuteInProcessResult, key: list[str]) 
 
 def query(database: Path, sql: str, params: object = None) -> list[tuple]:
     """Rows of ``sql`` run read-only against ``database``."""
-    with duckdb.connect(str(database), read_only=True) as con:
+    with connect_warehouse(database, read_only=True) as con:
         return con.execute(sql, params or []).fetchall()
+
+
+def assert_served_tables_match(database: Path, serving: Path) -> set[str]:
+    """Every table of the serving file holds exactly the rows of the warehouse's table of the
+    same name; returns the served schemas."""
+    # The warehouse's names route each schema to its file (working file or curated store).
+    with connect_warehouse(database, read_only=True) as con:
+        con.execute(f"attach '{serving}' as serving (read_only)")
+        tables = con.execute(
+            "select schema_name, table_name from duckdb_tables()"
+            " where database_name = 'serving' and schema_name <> 'serving_meta'"
+        ).fetchall()
+        for schema, table in tables:
+            working, served = f"{schema}.{table}", f"serving.{schema}.{table}"
+            [(differ,)] = con.execute(
+                f"select count(*) from ((select * from {working} except all select * from"
+                f" {served}) union all (select * from {served} except all select * from"
+                f" {working}))"
+            ).fetchall()
+            assert differ == 0, f"{schema}.{table} differs between warehouse and serving file"
+    return {schema for schema, _ in tables}
 
 
 def generated_warehouse(root: Path, **scale: int) -> dict:
@@ -254,7 +276,7 @@ def with_planted_archetypes(generated: dict, frame: pl.DataFrame) -> pl.DataFram
 
 def read_mart(database: Path, table: str, where: str = "", params: object = None) -> pl.DataFrame:
     """Rows of ``table`` (optionally filtered by ``where``), in a stable order."""
-    with duckdb.connect(str(database), read_only=True) as con:
+    with connect_warehouse(database, read_only=True) as con:
         return con.sql(f"select * from {table} {where} order by all", params=params).pl()
 
 
@@ -288,9 +310,9 @@ def assert_month_refresh_rewrites_only_that_month(
 ) -> None:
     """Tamper with ``column`` of ``table`` in two months of a copy of a generated warehouse,
     refresh ``refreshed`` alone, and assert it was rebuilt as before and ``untouched`` was not."""
-    shutil.copy(generated["database"], copy)
+    copy_warehouse(generated["database"], copy)
     before = read_mart(copy, table)
-    with duckdb.connect(str(copy)) as con:
+    with connect_warehouse(copy) as con:
         con.execute(
             f"update {table} set {column} = 'tampered' where as_of_month in (?, ?)",
             [refreshed, untouched],

@@ -37,6 +37,7 @@ from seg_assets.bench.workloads import step_seconds_file
 from seg_assets.lib.pipeline_settings import load_pipeline_settings
 from seg_assets.lib.serving import serving_beside
 from seg_assets.lib.table_preview import markdown_table
+from seg_assets.lib.warehouse import connect_warehouse
 
 BUILD = "dagster_full"
 DRIFT_STEP = "segmentation__drift_history"
@@ -77,8 +78,8 @@ SENSOR_TIMEOUT_S = 60
 @contextmanager
 def _read_only(database: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection with the pipeline's DuckDB settings (memory limit, threads)."""
-    config = {str(k): str(v) for k, v in load_pipeline_settings().duckdb_config.items()}
-    with duckdb.connect(str(database), read_only=True, config=config) as con:
+    config = load_pipeline_settings().duckdb_config
+    with connect_warehouse(database, read_only=True, config=config) as con:
         yield con
 
 

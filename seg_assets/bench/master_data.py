@@ -11,7 +11,6 @@ from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import polars as pl
 
 from seg_assets.bench.measure import Measurement, measure
@@ -29,7 +28,7 @@ from seg_assets.lib.mdm.evaluation import pairwise_scores, read_truth_crosswalk
 from seg_assets.lib.mdm.resolution import CROSSWALK, MDM_SCHEMA
 from seg_assets.lib.pipeline_settings import load_pipeline_settings
 from seg_assets.lib.table_preview import markdown_table
-from seg_assets.lib.warehouse import read_table
+from seg_assets.lib.warehouse import connect_warehouse, read_table
 
 MDM_WORKLOAD = "dagster_mdm"
 # The step that standardizes, blocks and scores records (Splink): the part that grows fastest.
@@ -42,7 +41,7 @@ def match_quality(warehouse: Path, truth_dir: Path) -> dict[str, object]:
     truth = read_truth_crosswalk(truth_dir)
     if truth is None:
         raise FileNotFoundError(f"{truth_dir}: no planted truth; delete the data set to regenerate")
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect_warehouse(warehouse, read_only=True) as con:
         crosswalk = read_table(con, MDM_SCHEMA, CROSSWALK)
     assignment = crosswalk.select("record_id", pl.col("customer_key").alias("anchor_record_id"))
     scores = pairwise_scores(assignment, truth)

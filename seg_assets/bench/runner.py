@@ -18,6 +18,7 @@ from seg_assets.lib.pipeline_settings import load_pipeline_settings
 from seg_assets.lib.project import PROJECT_ROOT
 from seg_assets.lib.serving import serving_beside
 from seg_assets.lib.table_preview import markdown_table
+from seg_assets.lib.warehouse import warehouse_files
 
 RESULTS_DIR = PROJECT_ROOT / "benchmarks" / "results"
 WORKLOADS = (
@@ -79,10 +80,10 @@ def workload_env(landing: Path, warehouse: Path, work_dir: Path) -> dict[str, st
 
 
 def remove_warehouse(path: Path) -> None:
-    """Delete a warehouse file, its WAL, and the Parquet or serving file written beside it."""
+    """Delete a warehouse's files and WALs, and the Parquet or serving file written beside it."""
     stale_files = (
-        path,
-        path.with_suffix(".duckdb.wal"),
+        *warehouse_files(path),
+        *(file.with_suffix(".duckdb.wal") for file in warehouse_files(path)),
         path.with_suffix(".parquet"),
         serving_beside(path),
     )

@@ -17,13 +17,12 @@ from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
-import duckdb
-
 from seg_assets.bench.measure import Measurement, measure
 from seg_assets.bench.runner import remove_warehouse, summarize, workload_command, workload_env
 from seg_assets.bench.scales import Scale, dataset
 from seg_assets.lib.pipeline_settings import load_pipeline_settings
 from seg_assets.lib.table_preview import markdown_table
+from seg_assets.lib.warehouse import connect_warehouse, copy_warehouse
 
 PREPARE = "dagster_features"
 TRAIN = "dagster_segmentation_train"
@@ -32,7 +31,7 @@ BASELINE = "bare_kmeans"
 
 
 def _model_summary(warehouse: Path) -> dict[str, object]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect_warehouse(warehouse, read_only=True) as con:
         rows = con.execute(
             "select model_version, algorithm, metrics from segmentation.model_registry"
             " order by as_of_month desc, created_at desc limit 1"
@@ -76,7 +75,7 @@ def _timed(
     warehouse = work_dir / f"{workload}.duckdb"
     for attempt in range(1, repeat + 1):
         remove_warehouse(warehouse)
-        shutil.copy(prepared, warehouse)
+        copy_warehouse(prepared, warehouse)
         result = measure(
             workload_command(workload, landing, warehouse),
             workload_env(landing, warehouse, work_dir),
@@ -113,7 +112,7 @@ def measure_segmentation(
     ]
     baseline = {**summarize(baseline_runs), "runs": [asdict(run) for run in baseline_runs]}
     refresh, refreshed = _timed(REFRESH, landing, prepared, work_dir, repeat, log)
-    with duckdb.connect(str(refreshed), read_only=True) as con:
+    with connect_warehouse(refreshed, read_only=True) as con:
         modes = dict(
             con.execute(
                 "select mode, count(*) from segmentation.publications group by mode"

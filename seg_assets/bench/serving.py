@@ -2,29 +2,33 @@
 
 ``seg-assets bench --serving WAREHOUSE`` measures, on an already built warehouse (a copy of
 it is never modified), each way of publishing in its own child process, repeated round-robin:
-``full_copy`` (checkpoint, byte copy, rename: the publication before curated serving),
-``curated`` (the served schemas, bi views and publication row, no Parquet) and
+``full_copy`` (checkpoint, byte copy of every warehouse file, rename: the publication before
+curated serving), ``curated`` (the curated store's bytes, the served master data, bi views and
+publication row, no Parquet) and
 ``curated_parquet`` (what the pipeline runs: the same plus the Parquet export). With
-``--cold`` each child first evicts the warehouse file from the page cache, as when the warehouse
+``--cold`` each child first evicts the warehouse files from the page cache, as when the warehouse
 is larger than memory (29 GB at 100M order lines) or was written long before the publish.
 """
 
 import argparse
 import os
 import platform
-import shutil
 import statistics
 import sys
 from datetime import date
 from pathlib import Path
-
-import duckdb
 
 from seg_assets.bench.measure import measure
 from seg_assets.lib.pipeline_settings import load_pipeline_settings
 from seg_assets.lib.serving import publish_serving
 from seg_assets.lib.serving.parquet import parquet_beside
 from seg_assets.lib.table_preview import markdown_table
+from seg_assets.lib.warehouse import (
+    CURATED_CATALOG,
+    connect_warehouse,
+    copy_warehouse,
+    warehouse_files,
+)
 
 VARIANTS = ("full_copy", "curated", "curated_parquet")
 
@@ -34,17 +38,24 @@ def _folder_bytes(folder: Path) -> int:
 
 
 def copy_whole_warehouse(warehouse: Path, serving: Path) -> None:
-    """The publication before curated serving (the baseline): a byte copy of the closed
-    warehouse file, synced, opened once to prove it readable and renamed over ``serving``."""
+    """The publication before curated serving (the baseline): a byte copy of every file of the
+    closed warehouse (the working file and its curated store, which were one file then),
+    synced, opened once to prove it readable and renamed over ``serving``."""
     staged = serving.with_name(f".{serving.name}.publishing")
     try:
-        shutil.copyfile(warehouse, staged)
-        with staged.open("rb") as handle:
-            os.fsync(handle.fileno())
-        duckdb.connect(str(staged), read_only=True).close()
-        os.replace(staged, serving)
+        copy_warehouse(warehouse, staged)
+        for copied in warehouse_files(staged):
+            with copied.open("rb") as handle:
+                os.fsync(handle.fileno())
+        with connect_warehouse(staged, read_only=True):
+            pass
+        for copied, published in zip(
+            warehouse_files(staged), warehouse_files(serving), strict=True
+        ):
+            os.replace(copied, published)
     finally:
-        staged.unlink(missing_ok=True)
+        for copied in warehouse_files(staged):
+            copied.unlink(missing_ok=True)
 
 
 def evict_from_page_cache(path: Path) -> None:
@@ -57,16 +68,18 @@ def evict_from_page_cache(path: Path) -> None:
 
 def publish_once(variant: str, warehouse: Path, serving: Path, cold: bool = False) -> None:
     """Publish ``warehouse`` to ``serving`` the ``variant`` way (run in a child process)."""
-    config = {str(k): str(v) for k, v in load_pipeline_settings().duckdb_config.items()}
-    with duckdb.connect(str(warehouse), config=config) as con:
-        # As the asset did: everything committed reaches the main file before it is copied.
+    config = load_pipeline_settings().duckdb_config
+    with connect_warehouse(warehouse, config=config) as con:
+        # As the asset did: everything committed reaches the main files before they are copied.
         con.execute("checkpoint")
+        con.execute(f"checkpoint {CURATED_CATALOG}")
     if cold:
-        evict_from_page_cache(warehouse)
+        for path in warehouse_files(warehouse):
+            evict_from_page_cache(path)
     if variant == "full_copy":
         copy_whole_warehouse(warehouse, serving)
         return
-    with duckdb.connect(str(warehouse), config=config) as con:
+    with connect_warehouse(warehouse, config=config) as con:
         publish_serving(con, serving, "bench", parquet=variant == "curated_parquet")
 
 
@@ -108,15 +121,17 @@ def run_serving_bench(
             )
             link = parquet_beside(serving)
             sizes[variant] = {
-                "serving_bytes": serving.stat().st_size if serving.exists() else 0,
+                "serving_bytes": sum(
+                    path.stat().st_size for path in warehouse_files(serving) if path.exists()
+                ),
                 "parquet_bytes": _folder_bytes(link) if link.exists() else 0,
             }
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect_warehouse(warehouse, read_only=True) as con:
         [(order_lines,)] = con.execute("select count(*) from marts.fct_order_lines").fetchall()
     return {
         "date": date.today().isoformat(),
         "warehouse": str(warehouse),
-        "warehouse_bytes": warehouse.stat().st_size,
+        "warehouse_bytes": sum(path.stat().st_size for path in warehouse_files(warehouse)),
         "order_lines": int(order_lines),
         "repeat": repeat,
         "page_cache": "cold" if cold else "warm",

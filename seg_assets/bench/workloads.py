@@ -10,8 +10,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import duckdb
-
 if TYPE_CHECKING:
     import dagster as dg
 
@@ -181,10 +179,11 @@ def bare_kmeans(landing: Path, warehouse: Path) -> None:
     from seg_assets.lib.segmentation.model import transform_features
     from seg_assets.lib.segmentation.preparation import apply_scaler, fit_scaler, impute_median
     from seg_assets.lib.segmentation.settings import load_segmentation_settings
+    from seg_assets.lib.warehouse import connect_warehouse
 
     settings = load_segmentation_settings()
     month = date.fromisoformat(monthly_partitions.get_partition_keys()[-1])
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect_warehouse(warehouse, read_only=True) as con:
         frame = con.sql(
             "select * from marts.fct_customer_features where as_of_month = ?", params=[month]
         ).pl()
@@ -239,10 +238,11 @@ def bare_steps(landing: Path) -> "list[WarehouseStep]":
 def _bare_duckdb(landing: Path, warehouse: Path, mart_path_only: bool) -> None:
     from seg_assets.lib.bare_duckdb import run_order
     from seg_assets.lib.pipeline_settings import load_pipeline_settings
+    from seg_assets.lib.warehouse import connect_warehouse
 
     targets = {".".join(MART)} if mart_path_only else None
-    config = {str(k): str(v) for k, v in load_pipeline_settings().duckdb_config.items()}
-    with duckdb.connect(str(warehouse), config=config) as con:
+    config = load_pipeline_settings().duckdb_config
+    with connect_warehouse(warehouse, config=config) as con:
         for step in run_order(bare_steps(landing), targets):
             step.run(con)
 

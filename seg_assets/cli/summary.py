@@ -6,7 +6,7 @@ import duckdb
 
 from seg_assets.lib.project import serving_path
 from seg_assets.lib.table_preview import markdown_table
-from seg_assets.lib.warehouse import row_count
+from seg_assets.lib.warehouse import connect_warehouse, row_count, warehouse_files
 
 # In lineage order; the published bi views are what BI reads (see the README's For BI tools).
 _LAYERS = ("raw", "staging", "mdm", "intermediate", "marts", "segmentation", "kpi", "quarantine")
@@ -42,11 +42,12 @@ def quarantine_reasons(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, i
 
 def summary_text(database: Path) -> str:
     """Tables with row counts, quarantine reasons, and where to look next."""
-    with duckdb.connect(str(database), read_only=True) as con:
+    with connect_warehouse(database, read_only=True) as con:
         counts = table_row_counts(con)
         reasons = quarantine_reasons(con)
+    size = sum(path.stat().st_size for path in warehouse_files(database) if path.exists())
     lines = [
-        f"Warehouse {database} ({database.stat().st_size / 1e6:.1f} MB)",
+        f"Warehouse {database} and its curated store ({size / 1e6:.1f} MB)",
         "",
         # Empty quarantine tables are the good news; list only the ones holding rows.
         markdown_table(

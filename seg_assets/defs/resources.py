@@ -11,6 +11,7 @@ from dagster_duckdb import DuckDBResource
 from seg_assets.lib.mdm.overrides import default_overrides_path
 from seg_assets.lib.pipeline_settings import load_pipeline_settings
 from seg_assets.lib.project import landing_dir, serving_path, truth_dir, warehouse_path
+from seg_assets.lib.warehouse import attach_curated_store
 
 
 class LandingFiles(dg.ConfigurableResource):
@@ -38,16 +39,18 @@ class GroundTruth(dg.ConfigurableResource):
 
 
 class WarehouseResource(DuckDBResource):
-    """DuckDBResource whose connection is closed when a step fails, too.
+    """DuckDBResource on the working file with the curated store attached, whose connection is
+    closed when a step fails, too.
 
     dagster-duckdb closes it only after a clean exit; after a failure the connection lives on
-    in the traceback and keeps the warehouse file locked for the rest of the process.
+    in the traceback and keeps the warehouse files locked for the rest of the process.
     """
 
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection to the warehouse, closed however the block ends."""
         with super().get_connection() as con, closing(con):
+            attach_curated_store(con)
             yield con
 
 

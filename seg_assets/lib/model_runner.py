@@ -3,7 +3,8 @@
 Non-partitioned models replace their table. Partitioned models replace exactly the rows of the
 requested month window, so reruns are idempotent and other months are untouched. A model whose
 result has a ``quarantine_rule`` column routes those rows to ``quarantine.<model>`` with the
-catalogued reason instead of dropping them. All writes of one model commit together.
+catalogued reason instead of dropping them. A model's table commits in one transaction, its
+quarantined rows in the one before.
 """
 
 from collections.abc import Mapping
@@ -168,7 +169,8 @@ def run_model(
     rule_reasons: Mapping[str, str],
     window: MonthWindow | None = None,
 ) -> ModelRunResult:
-    """Execute ``model`` and publish its table (and quarantine) in one transaction.
+    """Execute ``model`` and publish its table (its quarantined rows first, in their own
+    transaction).
 
     Parameters
     ----------
@@ -192,10 +194,10 @@ def run_model(
         # Materialized once, then split: kept rows to the model's table, the rest to quarantine.
         con.execute(f"create or replace temp table model_result as\n{model.sql}", parameters)
         _prepare_quarantine(con, model, rule_reasons, run_id)
+        # Two transactions: the quarantine lives in the working file, a marts model's table in
+        # the curated store, and a DuckDB transaction writes one file. Quarantine first, so a
+        # table never shows kept rows whose rejected ones are missing; a rerun replaces both.
         with transaction(con):
-            written = _write(
-                con, _KEPT_ROWS, {}, model.schema, model.name, model.partition_column, window
-            )
             quarantined = _write(
                 con,
                 _QUARANTINED_ROWS,
@@ -204,6 +206,10 @@ def run_model(
                 model.name,
                 model.partition_column,
                 window,
+            )
+        with transaction(con):
+            written = _write(
+                con, _KEPT_ROWS, {}, model.schema, model.name, model.partition_column, window
             )
         con.execute("drop table model_result")
         con.execute("drop table quarantine_rule_reasons")

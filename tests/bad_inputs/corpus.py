@@ -13,15 +13,21 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-import duckdb
 import polars as pl
 import pytest
 import yaml
-from conftest import csv_as_parquet, query, run_pipeline, write_tiny_landing
+from conftest import (
+    assert_served_tables_match,
+    csv_as_parquet,
+    query,
+    run_pipeline,
+    write_tiny_landing,
+)
 
 from seg_assets.defs.sources.assets import SOURCE_CONTRACTS, raw_asset_key
 from seg_assets.lib.serving import serving_beside
 from seg_assets.lib.source_contracts import SourceContract
+from seg_assets.lib.warehouse import copy_warehouse
 
 CORPUS = Path(__file__).parent
 CASE_FILE = "case.yaml"
@@ -118,7 +124,7 @@ def run_case(case: Case, clean: tuple[Path, Path], work: Path) -> CaseRun:
     the clean warehouse and its published serving file."""
     clean_database, _ = clean
     database = work / "warehouse.duckdb"
-    shutil.copyfile(clean_database, database)
+    copy_warehouse(clean_database, database)
     serving = serving_beside(database)
     shutil.copyfile(serving_beside(clean_database), serving)
     landing = write_case_landing(case, work / "landing")
@@ -167,19 +173,4 @@ def assert_republished(run: CaseRun) -> None:
     it holds exactly the warehouse's rows (the good rows reached BI through the marts)."""
     [(run_id,)] = query(run.serving, "select run_id from bi.publication")
     assert run_id == run.result.run_id
-    with duckdb.connect() as con:
-        con.execute(f"attach '{run.database}' as working (read_only)")
-        con.execute(f"attach '{run.serving}' as serving (read_only)")
-        tables = con.execute(
-            "select schema_name, table_name from duckdb_tables()"
-            " where database_name = 'serving' and schema_name <> 'serving_meta'"
-        ).fetchall()
-        assert {schema for schema, _ in tables} >= {"marts", "mdm"}
-        for schema, table in tables:
-            working, served = f"working.{schema}.{table}", f"serving.{schema}.{table}"
-            [(differ,)] = con.execute(
-                f"select count(*) from ((select * from {working} except all select * from"
-                f" {served}) union all (select * from {served} except all select * from"
-                f" {working}))"
-            ).fetchall()
-            assert differ == 0, f"{schema}.{table} differs between warehouse and serving file"
+    assert assert_served_tables_match(run.database, run.serving) >= {"marts", "mdm"}

@@ -1,16 +1,15 @@
 """Smoke test of the serving benchmark on the tiny warehouse, so it does not rot."""
 
-import shutil
-
 import pytest
 
 from seg_assets.bench.serving import VARIANTS, run_serving_bench, serving_table
+from seg_assets.lib.warehouse import copy_warehouse
 
 
 @pytest.mark.parametrize("cold", [False, True])
 def test_every_publish_variant_runs_and_is_sized(tiny_warehouse, tmp_path, cold):
     warehouse = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(tiny_warehouse[0], warehouse)
+    copy_warehouse(tiny_warehouse[0], warehouse)
     results = run_serving_bench(warehouse, 1, tmp_path / "serving", cold=cold)
     assert results["page_cache"] == ("cold" if cold else "warm")
     variants = results["variants"]
@@ -26,7 +25,7 @@ def test_every_publish_variant_runs_and_is_sized(tiny_warehouse, tmp_path, cold)
 
 def test_a_failed_variant_shows_its_failure_not_figures(tiny_warehouse, tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(tiny_warehouse[0], warehouse)
+    copy_warehouse(tiny_warehouse[0], warehouse)
     results = run_serving_bench(warehouse, 1, tmp_path / "serving")
     results["variants"]["curated"]["outcomes"] = ["failed (exit 1): no such table"]
     [curated] = [line for line in serving_table(results).splitlines() if "| curated |" in line]

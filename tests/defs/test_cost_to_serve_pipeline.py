@@ -2,14 +2,12 @@
 reconciles to the cent, imputed freight is flagged and its share reported, a tampered cent fails
 the blocking check, and a one-month refresh rewrites only that month."""
 
-import shutil
-
 import dagster as dg
-import duckdb
 import pytest
 from conftest import generated_warehouse, one_month_tags, query, run_pipeline
 
 from seg_assets.defs.marts.cost_checks import allocations_reconcile_to_cost_pools
+from seg_assets.lib.warehouse import connect_warehouse, copy_warehouse
 
 MONTH = "2025-01-01"
 OTHER_MONTH = "2025-02-01"
@@ -88,14 +86,14 @@ def test_a_cent_off_fails_the_blocking_reconciliation_with_the_pool_listed(
     generated_costs, tmp_path
 ):
     database = tmp_path / "warehouse.duckdb"
-    shutil.copy(generated_costs["database"], database)
+    copy_warehouse(generated_costs["database"], database)
     [(pool_id, object_id)] = query(
         database,
         "select cost_pool_id, min(object_id) from marts.fct_cost_allocations"
         " where cost_month = ? and cost_pool = 'warehouse_picking' group by 1",
         [MONTH],
     )
-    with duckdb.connect(str(database)) as con:
+    with connect_warehouse(database) as con:
         con.execute(
             "update marts.fct_cost_allocations set allocated_amount = allocated_amount + 0.01"
             " where cost_pool_id = ? and object_id = ?",
@@ -116,7 +114,7 @@ def test_a_cent_off_fails_the_blocking_reconciliation_with_the_pool_listed(
 
 def test_a_one_month_refresh_rewrites_only_that_month(generated_costs, tmp_path):
     database = tmp_path / "warehouse.duckdb"
-    shutil.copy(generated_costs["database"], database)
+    copy_warehouse(generated_costs["database"], database)
     tables = {
         "marts.fct_cost_allocations": "allocated_amount",
         "marts.fct_customer_cost_to_serve_months": "activity_cost",
@@ -125,7 +123,7 @@ def test_a_one_month_refresh_rewrites_only_that_month(generated_costs, tmp_path)
     }
     rest = "select * from {} where cost_month <> ? order by all"
     before = {table: query(database, rest.format(table), [OTHER_MONTH]) for table in tables}
-    with duckdb.connect(str(database)) as con:
+    with connect_warehouse(database) as con:
         for table, column in tables.items():
             con.execute(f"update {table} set {column} = -1 where cost_month = ?", [MONTH])
             con.execute(f"update {table} set {column} = -2 where cost_month = ?", [OTHER_MONTH])
@@ -144,11 +142,11 @@ def test_a_one_month_refresh_rewrites_only_that_month(generated_costs, tmp_path)
 
 def test_freight_imputation_refreshes_one_ship_month_only(generated_costs, tmp_path):
     database = tmp_path / "warehouse.duckdb"
-    shutil.copy(generated_costs["database"], database)
+    copy_warehouse(generated_costs["database"], database)
     table = "intermediate.int_shipments_freight_imputed"
     month = f"select * from {table} where ship_month = ? order by all"
     before = query(database, month, [MONTH])
-    with duckdb.connect(str(database)) as con:
+    with connect_warehouse(database) as con:
         con.execute(f"update {table} set freight_cost = -1 where ship_month = ?", [MONTH])
         con.execute(f"update {table} set freight_cost = -2 where ship_month = ?", [OTHER_MONTH])
     run_pipeline(

@@ -2,7 +2,6 @@
 duplicates, planted parent links recovered, checks and UI metadata, reruns that reproduce the
 same keys, and steward overrides applied and audited."""
 
-import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -18,6 +17,7 @@ from seg_assets.lib.mdm.evaluation import (
     read_truth_parent_links,
 )
 from seg_assets.lib.project import config_dir
+from seg_assets.lib.warehouse import copy_warehouse
 
 MDM = dg.AssetSelection.groups("mdm")
 # Everything master data needs: the customer sources, their staging and the mdm group.
@@ -146,7 +146,7 @@ def _true_customer_records(database: Path, truth: pl.DataFrame, size: int) -> li
 
 def test_steward_overrides_apply_and_every_run_is_audited(default_mdm, tmp_path):
     database = tmp_path / "warehouse.duckdb"
-    shutil.copy(default_mdm["database"], database)
+    copy_warehouse(default_mdm["database"], database)
     truth = read_truth_crosswalk(default_mdm["truth"])
     split = _true_customer_records(database, truth, 3)
     other = next(r for r in _true_customer_records(database, truth, 2) if r.startswith("erp:"))

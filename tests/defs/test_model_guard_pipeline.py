@@ -10,6 +10,7 @@ import pytest
 from conftest import config_copy, freeze_around_today, query, read_mart, segment_again
 
 from seg_assets.lib.project import config_dir
+from seg_assets.lib.warehouse import copy_warehouse
 
 RETRAIN = {"ops": {"segment_customers": {"config": {"retrain": True}}}}
 
@@ -33,7 +34,7 @@ def _config(tmp_path: Path, freeze: bool = False, min_volume_share: float | None
 def scored_month(generated_year, tmp_path) -> tuple[Path, date]:
     """A copy of the generated warehouse and its first month scored by an earlier model."""
     database = tmp_path / "warehouse.duckdb"
-    shutil.copy(generated_year["database"], database)
+    copy_warehouse(generated_year["database"], database)
     [(month,)] = query(
         database,
         "select min(as_of_month) from segmentation.publications where mode = 'scored'",

@@ -1,12 +1,10 @@
 """The pipeline on a small generated data set: checks pass, totals reconcile with the landing
 files, planted faults land in quarantine with the right rules, and month reruns are exact."""
 
-import shutil
 from decimal import Decimal
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import polars as pl
 import pytest
 from conftest import (
@@ -18,6 +16,7 @@ from conftest import (
 )
 
 from seg_assets.definitions import defs
+from seg_assets.lib.warehouse import connect_warehouse, copy_warehouse
 
 MONTH = "2025-01-01"
 MONTH_FACTS = dg.AssetSelection.assets(
@@ -198,10 +197,10 @@ def test_sloppy_customer_ids_resolve_to_the_master(generated):
 
 def test_rerunning_a_month_rewrites_only_that_month(generated, tmp_path):
     database = tmp_path / "warehouse.duckdb"
-    shutil.copy(generated["database"], database)
+    copy_warehouse(generated["database"], database)
     facts = "select * from marts.fct_customer_months order by all"
     before = query(database, facts)
-    with duckdb.connect(str(database)) as con:
+    with connect_warehouse(database) as con:
         # Tamper with one row inside the month and one outside: only the first is rebuilt.
         con.execute(
             "update marts.fct_customer_months set orders = -1 where order_month = ?", [MONTH]
@@ -255,7 +254,7 @@ def test_every_fact_row_maps_to_one_golden_customer_and_duplicates_merge(generat
 
 def test_a_line_whose_customer_has_no_golden_record_is_quarantined(generated, tmp_path):
     database = tmp_path / "warehouse.duckdb"
-    shutil.copy(generated["database"], database)
+    copy_warehouse(generated["database"], database)
     month = "select count(*) from marts.fct_order_lines where order_month = ?"
     [(lines_before,)] = query(database, month, [MONTH])
     [(customer, lines)] = query(
@@ -264,7 +263,7 @@ def test_a_line_whose_customer_has_no_golden_record_is_quarantined(generated, tm
         " group by all order by 2 desc, 1 limit 1",
         [MONTH],
     )
-    with duckdb.connect(str(database)) as con:
+    with connect_warehouse(database) as con:
         con.execute("delete from mdm.crosswalk where record_id = ?", [f"erp:{customer}"])
     result = run_pipeline(
         database, generated["landing"], tags=one_month_tags(MONTH), selection=MONTH_FACTS

@@ -1,13 +1,11 @@
 """The Great Expectations suite on stg_erp__order_lines gates everything downstream of it."""
 
-import shutil
-
 import dagster as dg
-import duckdb
 from conftest import CHECKS_PER_FULL_RUN, query, run_pipeline
 
 from seg_assets.lib.project import expectations_dir
 from seg_assets.lib.quality.suites import read_suite
+from seg_assets.lib.warehouse import connect_warehouse, copy_warehouse
 
 ORDER_LINES = dg.AssetKey(["staging", "stg_erp__order_lines"])
 SUITE_CHECK = dg.AssetCheckKey(ORDER_LINES, "great_expectations_suite")
@@ -33,7 +31,7 @@ def _run_suite_and_downstream(database, landing) -> dg.ExecuteInProcessResult:
 def test_clean_staging_passes_every_blocking_expectation(tiny_warehouse, tmp_path):
     database, landing = tiny_warehouse
     copy = tmp_path / "warehouse.duckdb"
-    shutil.copy(database, copy)
+    copy_warehouse(database, copy)
     result = run_pipeline(copy, landing, selection=dg.AssetSelection.all())
     assert result.success
     evaluations = _check_evaluations(result)
@@ -57,7 +55,7 @@ def test_clean_staging_passes_every_blocking_expectation(tiny_warehouse, tmp_pat
 def test_passing_suite_lets_downstream_run(tiny_warehouse, tmp_path):
     database, landing = tiny_warehouse
     copy = tmp_path / "warehouse.duckdb"
-    shutil.copy(database, copy)
+    copy_warehouse(database, copy)
     result = _run_suite_and_downstream(copy, landing)
     materialized = {event.asset_key for event in result.get_asset_materialization_events()}
     assert dg.AssetKey(["marts", "fct_customer_months"]) in materialized
@@ -66,8 +64,8 @@ def test_passing_suite_lets_downstream_run(tiny_warehouse, tmp_path):
 def test_bad_rows_in_staging_fail_the_check_and_stop_downstream(tiny_warehouse, tmp_path):
     database, landing = tiny_warehouse
     copy = tmp_path / "warehouse.duckdb"
-    shutil.copy(database, copy)
-    with duckdb.connect(str(copy)) as con:
+    copy_warehouse(database, copy)
+    with connect_warehouse(copy) as con:
         con.execute(
             "insert into staging.stg_erp__order_lines by name"
             " select 'OL1' as order_line_id, 'SO1' as order_id, 9 as line_number,"
@@ -91,7 +89,7 @@ def test_bad_rows_in_staging_fail_the_check_and_stop_downstream(tiny_warehouse, 
 def test_results_are_kept_per_run_and_reported(tiny_warehouse, tmp_path):
     database, landing = tiny_warehouse
     copy = tmp_path / "warehouse.duckdb"
-    shutil.copy(database, copy)
+    copy_warehouse(database, copy)
     result = run_pipeline(copy, landing, selection=dg.AssetSelection.all())
     [(runs, tables, failed)] = query(
         copy,

@@ -4,7 +4,6 @@ Read-only tests use the session's ``generated_year`` warehouse; tests that write
 """
 
 import json
-import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -22,6 +21,7 @@ from conftest import (
 )
 
 from seg_assets.lib.segmentation.settings import load_segmentation_settings
+from seg_assets.lib.warehouse import copy_warehouse
 
 SEGMENTATION_CHECKS = {
     "segments_meet_min_volume_share",
@@ -183,7 +183,7 @@ def _published(database: Path, month) -> pl.DataFrame:
 
 def test_a_rerun_reproduces_the_version_ids_and_assignments(generated_year, tmp_path):
     database = tmp_path / "warehouse.duckdb"
-    shutil.copy(generated_year["database"], database)
+    copy_warehouse(generated_year["database"], database)
     month = _latest_month(database)
     before, version = _published(database, month), _registry(database)["version"]
     result = segment_again(
@@ -203,7 +203,7 @@ def test_a_rerun_reproduces_the_version_ids_and_assignments(generated_year, tmp_
 
 def test_rollback_publishes_a_previous_versions_assignments(generated_year, tmp_path, monkeypatch):
     database = tmp_path / "warehouse.duckdb"
-    shutil.copy(generated_year["database"], database)
+    copy_warehouse(generated_year["database"], database)
     month = _latest_month(database)
     original = _registry(database)["version"]
     original_segments = _published(database, month)
@@ -261,7 +261,7 @@ def test_rollback_publishes_a_previous_versions_assignments(generated_year, tmp_
 
 def test_an_unknown_rollback_version_fails_naming_the_known_ones(generated_year, tmp_path):
     database = tmp_path / "warehouse.duckdb"
-    shutil.copy(generated_year["database"], database)
+    copy_warehouse(generated_year["database"], database)
     month = _latest_month(database)
     known = _registry(database)["version"]
     result = run_pipeline(

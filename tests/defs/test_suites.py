@@ -2,11 +2,9 @@
 what comes after: a failed `error` expectation blocks downstream assets, a `warn` one is only
 reported. Real Dagster runs on copies of the tiny warehouse."""
 
-import shutil
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import pytest
 from conftest import one_month_tags, run_pipeline
 
@@ -14,6 +12,7 @@ from seg_assets.definitions import defs
 from seg_assets.defs.sql_model_assets import all_models, models_in_schema
 from seg_assets.lib.project import expectations_dir
 from seg_assets.lib.quality.suites import read_suite
+from seg_assets.lib.warehouse import connect_warehouse, copy_warehouse
 
 CHECK = "great_expectations_suite"
 SUITE_PATHS = sorted(expectations_dir().glob("*.json"))
@@ -28,12 +27,12 @@ def _check_key(table: str) -> dg.AssetCheckKey:
 def _copy(tiny_warehouse, tmp_path: Path) -> tuple[Path, Path]:
     database, landing = tiny_warehouse
     copy = tmp_path / "warehouse.duckdb"
-    shutil.copy(database, copy)
+    copy_warehouse(database, copy)
     return copy, landing
 
 
 def _execute(database: Path, *statements: str) -> None:
-    with duckdb.connect(str(database)) as con:
+    with connect_warehouse(database) as con:
         for statement in statements:
             con.execute(statement)
 

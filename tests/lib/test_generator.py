@@ -486,4 +486,6 @@ def test_default_scale_is_fast_and_hits_the_target(tmp_path: Path) -> None:
     assert abs(clean / settings.order_lines - 1) <= 0.02
     dates = pl.read_csv(report.files["erp__orders"], infer_schema=False)["order_date"]
     parsed = dates.drop_nulls().str.to_date()
-    assert parsed.min() >= dt.date(2024, 11, 1) and parsed.max() <= dt.date(2026, 10, 31)
+    months_after = settings.start_month.month - 1 + settings.months
+    window_end = dt.date(settings.start_month.year + months_after // 12, months_after % 12 + 1, 1)
+    assert parsed.min() >= settings.start_month and parsed.max() < window_end

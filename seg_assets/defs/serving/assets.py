@@ -24,8 +24,10 @@ def published_warehouse_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinitio
         description=(
             "The curated file BI tools read (SEG_ASSETS_SERVING): the marts, kpi, segmentation"
             " and quality schemas, the golden customers of mdm, and the documented bi views with"
-            " bi.publication; never raw, staging, quarantine or intermediate data. Built beside"
-            " the file from the run's connection, made read-only and renamed over it once every"
+            " bi.publication; never raw, staging, quarantine or intermediate data. A byte copy of"
+            " the warehouse's curated store (compacted first when over 30 % of it is free"
+            " blocks) completed beside the file from the run's connection, made read-only and"
+            " renamed over it once every"
             " other asset of the run and its blocking checks succeeded: readers see the old or"
             " the new publication, never a half-written one. Every bi view is also exported as"
             " Parquet beside it (for DuckDB 1.x and non-DuckDB tools)."
@@ -49,6 +51,8 @@ def published_warehouse_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinitio
                 "published_at": snapshot.published_at.isoformat(timespec="seconds"),
                 "model_version": publication.model_version or "",
                 "parquet": dg.MetadataValue.path(str(snapshot.parquet or "")),
+                "store_free_share": round(snapshot.store_free_share, 4),
+                "store_compacted": snapshot.compacted,
                 "tables": dg.MetadataValue.md(
                     markdown_table(["schema", "tables"], list(snapshot.tables_by_schema.items()))
                 ),

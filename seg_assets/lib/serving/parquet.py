@@ -5,13 +5,15 @@
 the view's month column where it has one (``order_month=2024-01-01/data_0.parquet``), and a
 ``publication.json`` naming the publication and the rows of each view. A new export is written
 in full beside the current one and the link is replaced atomically; the previous folder is
-kept for readers still listing it and removed at the next publish.
+kept for readers still listing it until ``SUPERSEDED_KEPT_FOR`` after it was superseded.
 """
 
 import json
 import os
 import shutil
+import time
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -20,6 +22,9 @@ from seg_assets.lib.identifiers import sql_string
 from seg_assets.lib.serving.views import BI_SCHEMA, BiView
 
 PUBLICATION_FILE = "publication.json"
+# How long a superseded export stays for readers that resolved the link before the swap: far
+# longer than a read of one export, however busy the machine (the folders are small).
+SUPERSEDED_KEPT_FOR = timedelta(minutes=10)
 
 
 def parquet_beside(serving: Path) -> Path:
@@ -36,8 +41,8 @@ class ParquetExport:
     swapped: bool = False
 
     def swap_in(self) -> None:
-        """Point the link at this export atomically and drop exports older than the previous."""
-        previous = self.link.resolve() if self.link.is_symlink() else None
+        """Point the link at this export atomically and drop exports superseded longer ago than
+        ``SUPERSEDED_KEPT_FOR``."""
         if self.link.exists() and not self.link.is_symlink():
             shutil.rmtree(self.link)  # a plain folder from a manual copy: replaced once
         pending = self.link.with_name(f".{self.link.name}.link")
@@ -45,15 +50,21 @@ class ParquetExport:
         pending.symlink_to(self.folder.name)
         os.replace(pending, self.link)
         self.swapped = True
-        keep = {self.folder.name, previous.name if previous else None}
-        # Publications are serialized (one process writes the warehouse), so any other export
-        # folder, finished or left half-built by a killed run, is no longer read.
-        stale = [
-            *self.link.parent.glob(f"{self.link.name}.*"),
-            *self.link.parent.glob(f".{self.link.name}.*.building"),
-        ]
-        for old in stale:
-            if old.is_dir() and old.name not in keep:
+        # Publications are serialized (one process writes the warehouse), so a half-built
+        # folder other than ours was left by a killed run and is no longer written.
+        for stale in self.link.parent.glob(f".{self.link.name}.*.building"):
+            shutil.rmtree(stale, ignore_errors=True)
+        # An export is superseded when the next one was finished (its folder's time); a reader
+        # that resolved the link just before keeps its folder for SUPERSEDED_KEPT_FOR after.
+        exports = sorted(
+            (path.stat().st_mtime, path)
+            for path in self.link.parent.glob(f"{self.link.name}.*")
+            if path.is_dir() and path != self.folder
+        )
+        finished = [when for when, _ in exports] + [self.folder.stat().st_mtime]
+        horizon = time.time() - SUPERSEDED_KEPT_FOR.total_seconds()
+        for (_, old), superseded in zip(exports, finished[1:], strict=True):
+            if superseded < horizon:
                 shutil.rmtree(old, ignore_errors=True)
 
     def discard(self) -> None:

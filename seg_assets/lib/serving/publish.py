@@ -2,14 +2,16 @@
 
 DuckDB lets one process write a file and locks out every reader meanwhile, so BI tools never
 open the working warehouse. After a run whose assets and blocking checks all succeeded, the
-run's own connection attaches a staged file beside the serving file, copies the served schemas
-into it table by table, creates the documented ``bi`` views and the publication row, and
-closes it; the file is then made read-only and renamed over the serving file. The rename is
-atomic: a reader sees the previous complete publication or the new one, never a half-written
-file, and a failed run publishes nothing.
+run's own connection checkpoints the curated store (the warehouse's served schemas, see
+``seg_assets.lib.warehouse.curated_store``) and copies its bytes beside the serving file; it
+attaches that staged copy, adds the served master-data tables, the documented ``bi`` views, the
+column comments and the publication row, and closes it; the file is then made read-only and
+renamed over the serving file. The rename is atomic: a reader sees the previous complete
+publication or the new one, never a half-written file, and a failed run publishes nothing.
 """
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,21 +33,32 @@ from seg_assets.lib.serving.views import (
     model_descriptions,
     view_column_docs,
 )
-from seg_assets.lib.warehouse import table_exists
+from seg_assets.lib.warehouse import (
+    CURATED_CATALOG,
+    CURATED_SCHEMAS,
+    MAX_FREE_SHARE,
+    compact_curated_store,
+    free_share,
+    table_exists,
+)
 
 # What the serving file holds, schema by schema (None: every table of the schema, so a new
-# kpi or mart table is served without a change here). BI reads the marts, the kpi layer and
-# the segments through the bi views; the product's own readers of the serving file need the
-# rest: the drift sensor (segmentation.drift_history), the model CLI (segmentation registry,
-# decisions, segments, publications), the stale-keys sensor (partitioned marts facts and
-# mdm.dim_customer_golden) and the model guard's context (mdm golden customers and hierarchy).
-# raw, staging, quarantine, intermediate and settings are working data: never served.
+# kpi or mart table is served without a change here): the whole curated store, and four master
+# data tables. BI reads the marts, the kpi layer and the segments through the bi views; the
+# product's own readers of the serving file need the rest: the drift sensor
+# (segmentation.drift_history), the model CLI (segmentation registry, decisions, segments,
+# publications), the stale-keys sensor (partitioned marts facts and mdm.dim_customer_golden)
+# and the model guard's context (mdm golden customers and hierarchy). raw, staging,
+# quarantine, intermediate, settings and the rest of mdm are working data: never served.
+SERVED_MASTER_DATA = (
+    "dim_customer_golden",
+    "customer_hierarchy",
+    "customer_hierarchy_bridge",
+    "crosswalk",
+)
 SERVED_SCHEMAS: dict[str, tuple[str, ...] | None] = {
-    "marts": None,
-    "kpi": None,
-    "segmentation": None,
-    "mdm": ("dim_customer_golden", "customer_hierarchy", "customer_hierarchy_bridge", "crosswalk"),
-    "quality": None,
+    **dict.fromkeys(CURATED_SCHEMAS),
+    "mdm": SERVED_MASTER_DATA,
 }
 NEVER_SERVED = frozenset({"raw", "staging", "quarantine", "intermediate", "settings"})
 READ_ONLY_MODE = 0o444
@@ -66,8 +79,9 @@ class Publication:
 
 @dataclass(frozen=True)
 class PublishedSnapshot:
-    """What was published: the file, its size, its tables per schema, the publication and the
-    Parquet export folder (None when not exported)."""
+    """What was published: the file, its size, its tables per schema, the publication, the
+    Parquet export folder (None when not exported), the share of free blocks the curated store
+    had and whether it was compacted first."""
 
     path: Path
     bytes: int
@@ -75,6 +89,8 @@ class PublishedSnapshot:
     published_at: datetime
     publication: Publication
     view_rows: dict[str, int]
+    store_free_share: float
+    compacted: bool
     parquet: Path | None = None
 
 
@@ -94,34 +110,17 @@ def _name(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def _served_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str]]:
-    """``(schema, table)`` of every served table present in the working warehouse."""
-    rows = con.execute(
-        "select schema_name, table_name from duckdb_tables()"
-        " where database_name = ? and not temporary order by schema_name, table_name",
-        [catalog],
-    ).fetchall()
-    return [
-        (schema, table)
-        for schema, table in rows
-        if schema in SERVED_SCHEMAS
-        and (SERVED_SCHEMAS[schema] is None or table in (SERVED_SCHEMAS[schema] or ()))
-    ]
-
-
-def _publication(
-    con: duckdb.DuckDBPyConnection, catalog: str, run_id: str, now: datetime
-) -> Publication:
+def _publication(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime) -> Publication:
     """The publication row, with the model versions segmentation.publications serves."""
     versions: tuple = (None, None, None)
-    # Called before the staged file is attached: the warehouse is the only catalog.
+    # Called before the staged file is attached: it cannot shadow the warehouse's table.
     if table_exists(con, "segmentation", "publications"):
         # The newest publication of each month serves it (a rollback publishes again).
         versions = con.execute(
-            f"""
+            """
             with serving as (
                 select as_of_month, arg_max(model_version, published_at) as model_version
-                from {_name(catalog)}.segmentation.publications
+                from segmentation.publications
                 group by as_of_month
             )
             select
@@ -149,30 +148,58 @@ def _comment(con: duckdb.DuckDBPyConnection, kind: str, target: str, text: str |
         con.execute(f"comment on {kind} {target} is {sql_string(' '.join(text.split()))}")
 
 
-def _copy_tables(
-    con: duckdb.DuckDBPyConnection, catalog: str, tables: list[tuple[str, str]]
-) -> None:
-    """Copy ``tables`` into the staged file, with their model docs as comments."""
+def _stage_curated_store(
+    con: duckdb.DuckDBPyConnection, staged: Path, max_free_share: float
+) -> tuple[float, bool]:
+    """Copy the curated store's bytes to ``staged``, everything committed checkpointed into it
+    first (no other writer exists: the run holds the warehouse's lock), and compacted first when
+    more than ``max_free_share`` of it is free. Returns the free share and whether it was."""
+    found = con.execute(
+        "select path from duckdb_databases() where database_name = ?", [CURATED_CATALOG]
+    ).fetchall()
+    if not found:
+        raise ValueError(
+            "publish_serving needs the warehouse's curated store attached: open the warehouse"
+            " with seg_assets.lib.warehouse.connect_warehouse (or the duckdb resource)"
+        )
+    [(path,)] = found
+    con.execute(f"checkpoint {CURATED_CATALOG}")
+    share = free_share(con)
+    compacted = share > max_free_share
+    if compacted:
+        compact_curated_store(con)
+    shutil.copyfile(path, staged)
+    return share, compacted
+
+
+def _copy_master_data(con: duckdb.DuckDBPyConnection, catalog: str) -> None:
+    """Copy the served master-data tables of the working file into the staged file."""
+    con.execute(f"create schema {_STAGE}.mdm")
+    for table in SERVED_MASTER_DATA:
+        if table_exists(con, "mdm", table):
+            source = f"{_name(catalog)}.mdm.{_name(table)}"
+            con.execute(f"create table {_STAGE}.mdm.{_name(table)} as from {source}")
+
+
+def _document_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Comment every staged table and column from its model's docs."""
     descriptions = model_descriptions()
     docs = model_column_docs()
-    for schema in sorted({schema for schema, _ in tables}):
-        con.execute(f"create schema {_STAGE}.{_name(schema)}")
-    for schema, table in tables:
-        source = f"{_name(catalog)}.{_name(schema)}.{_name(table)}"
-        con.execute(f"create table {_STAGE}.{_name(schema)}.{_name(table)} as from {source}")
-    copied = set(
-        con.execute(
-            "select schema_name, table_name, column_name from duckdb_columns()"
-            " where database_name = ?",
-            [_STAGE],
-        ).fetchall()
-    )
-    for schema, table in tables:
-        target = f"{_STAGE}.{_name(schema)}.{_name(table)}"
-        _comment(con, "table", target, descriptions.get((schema, table)))
-        for column, text in docs.get((schema, table), {}).items():
-            if (schema, table, column) in copied:
-                _comment(con, "column", f"{target}.{_name(column)}", text)
+    columns = con.execute(
+        "select schema_name, table_name, column_name from duckdb_columns()"
+        " where database_name = ? order by all",
+        [_STAGE],
+    ).fetchall()
+    for schema, table in sorted({(schema, table) for schema, table, _ in columns}):
+        _comment(
+            con,
+            "table",
+            f"{_STAGE}.{_name(schema)}.{_name(table)}",
+            descriptions.get((schema, table)),
+        )
+    for schema, table, column in columns:
+        target = f"{_STAGE}.{_name(schema)}.{_name(table)}.{_name(column)}"
+        _comment(con, "column", target, docs.get((schema, table), {}).get(column))
 
 
 def _write_publication(con: duckdb.DuckDBPyConnection, publication: Publication) -> None:
@@ -207,7 +234,9 @@ def _create_views(
     """Create the bi views inside the staged file, comment them and count their rows."""
     docs = model_column_docs()
     con.execute(f"create schema {_STAGE}.{BI_SCHEMA}")
-    [(catalog, schema)] = con.execute("select current_database(), current_schema()").fetchall()
+    [(catalog, schema, search_path)] = con.execute(
+        "select current_database(), current_schema(), current_setting('search_path')"
+    ).fetchall()
     # Views keep their SQL text; created from inside the staged file, their names bind to
     # its own tables, as they will when a client opens the published file alone.
     con.execute(f"use {_STAGE}")
@@ -234,6 +263,8 @@ def _create_views(
             )
     finally:
         con.execute(f"use {_name(catalog)}.{_name(schema)}")
+        # `use` replaced the search path that routes the curated schemas to their store.
+        con.execute(f"set search_path = {sql_string(search_path)}")
     return view_rows
 
 
@@ -268,6 +299,7 @@ def publish_serving(
     views: list[BiView] | None = None,
     parquet: bool = True,
     now: datetime | None = None,
+    max_free_share: float = MAX_FREE_SHARE,
 ) -> PublishedSnapshot:
     """Replace ``serving`` with a curated, read-only copy of the warehouse ``con`` writes.
 
@@ -285,6 +317,9 @@ def publish_serving(
         Also export every ``bi`` view as Parquet beside the file (``parquet_beside``).
     now
         Publication time (the current time by default).
+    max_free_share
+        Compact the curated store first when more of its blocks than this share are free (the
+        serving file is a copy of it, free blocks included).
 
     Returns
     -------
@@ -298,11 +333,13 @@ def publish_serving(
     staged = staged_path(serving)
     _remove_staged(staged)
     [(catalog,)] = con.execute("select current_database()").fetchall()
-    publication = _publication(con, catalog, run_id, now or datetime.now(UTC))
+    publication = _publication(con, run_id, now or datetime.now(UTC))
     exported = None
     try:
+        share, compacted = _stage_curated_store(con, staged, max_free_share)
         with _attached(con, staged):
-            _copy_tables(con, catalog, _served_tables(con, catalog))
+            _copy_master_data(con, catalog)
+            _document_tables(con)
             _write_publication(con, publication)
             view_rows = _create_views(con, views, publication)
             if parquet:
@@ -329,5 +366,7 @@ def publish_serving(
         published_at=publication.published_at,
         publication=publication,
         view_rows=view_rows,
+        store_free_share=share,
+        compacted=compacted,
         parquet=parquet_beside(serving) if exported is not None else None,
     )

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import query
+from conftest import assert_served_tables_match, query
 
 from seg_assets.lib.serving import SERVED_SCHEMAS, publish_serving
 from seg_assets.lib.serving.parquet import parquet_beside
 from seg_assets.lib.serving.publish import NEVER_SERVED, staged_path
 from seg_assets.lib.serving.views import PUBLICATION_VIEWS, BiView, load_bi_views
+from seg_assets.lib.warehouse import connect_warehouse, copy_warehouse
 
 SNAPSHOT = Path(__file__).with_name("bi_views.json")
 BI_VIEW_NAMES = "select view_name from duckdb_views() where schema_name = 'bi'"
@@ -25,9 +26,9 @@ def published(tiny_warehouse, tmp_path_factory) -> dict:
     """A copy of the tiny warehouse published twice (the second replaces the first)."""
     root = tmp_path_factory.mktemp("published")
     working = root / "warehouse.duckdb"
-    shutil.copyfile(tiny_warehouse[0], working)
+    copy_warehouse(tiny_warehouse[0], working)
     serving = root / "serving.duckdb"
-    with duckdb.connect(str(working)) as con:
+    with connect_warehouse(working) as con:
         first = publish_serving(con, serving, run_id="run-first")
         second = publish_serving(con, serving, run_id="run-second")
     return {"working": working, "serving": serving, "first": first, "second": second}
@@ -51,20 +52,7 @@ def test_only_the_served_schemas_are_published(published):
 
 
 def test_served_tables_hold_the_warehouse_rows(published):
-    with duckdb.connect() as con:
-        con.execute(f"attach '{published['working']}' as working (read_only)")
-        con.execute(f"attach '{published['serving']}' as serving (read_only)")
-        tables = con.execute(
-            "select schema_name, table_name from duckdb_tables() where database_name = 'serving'"
-            " and schema_name <> 'serving_meta'"
-        ).fetchall()
-        for schema, table in tables:
-            [(differ,)] = con.execute(
-                f"select count(*) from ((select * from working.{schema}.{table} except all"
-                f" select * from serving.{schema}.{table}) union all (select * from"
-                f" serving.{schema}.{table} except all select * from working.{schema}.{table}))"
-            ).fetchall()
-            assert differ == 0, f"{schema}.{table}"
+    assert assert_served_tables_match(published["working"], published["serving"])
 
 
 def test_the_file_is_read_only_and_names_its_publication(published):
@@ -164,7 +152,7 @@ def test_a_failed_publish_leaves_the_previous_file_and_export(published, tmp_pat
     shutil.copyfile(published["serving"], serving)
     before = serving.read_bytes()
     broken = BiView("broken", 1, "marts", "fct_order_lines", "", ("no_such_column",))
-    with duckdb.connect(str(published["working"])) as con:
+    with connect_warehouse(published["working"]) as con:
         with pytest.raises(duckdb.BinderException):
             publish_serving(con, serving, run_id="run-broken", views=[broken])
     assert serving.read_bytes() == before

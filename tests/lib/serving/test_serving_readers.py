@@ -3,15 +3,13 @@ publish: no read fails, and every read is one whole publication (its publication
 exactly the rows it read, as the publisher recorded them)."""
 
 import json
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import duckdb
-
 from seg_assets.lib.serving import publish_serving
+from seg_assets.lib.warehouse import connect_warehouse, copy_warehouse
 
 READERS = 16
 PUBLISHES = 10
@@ -27,11 +25,11 @@ def _wait_for(paths: list[Path], timeout: float) -> None:
 
 def test_readers_see_whole_publications_while_refreshes_publish(tiny_warehouse, tmp_path):
     working = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(tiny_warehouse[0], working)
+    copy_warehouse(tiny_warehouse[0], working)
     serving = tmp_path / "serving.duckdb"
     stop = tmp_path / "stop"
     published: dict[str, dict[str, int]] = {}
-    with duckdb.connect(str(working)) as con:
+    with connect_warehouse(working) as con:
         first = publish_serving(con, serving, run_id="run-0")
         published[first.publication.publication_id] = first.view_rows
         reports = [tmp_path / f"reader-{n}.json" for n in range(READERS)]

@@ -1,0 +1,45 @@
+"""Warehouse I/O: its two files (working file and curated store) and safe table writes."""
+
+from seg_assets.lib.warehouse.curated_store import (
+    CURATED_CATALOG,
+    CURATED_SCHEMAS,
+    MAX_FREE_SHARE,
+    attach_curated_store,
+    compact_curated_store,
+    connect_warehouse,
+    copy_warehouse,
+    curated_store,
+    free_share,
+    warehouse_files,
+)
+from seg_assets.lib.warehouse.tables import (
+    ensure_schema,
+    qualified_table,
+    read_table,
+    replace_tables,
+    row_count,
+    table_columns,
+    table_exists,
+    transaction,
+)
+
+__all__ = [
+    "CURATED_CATALOG",
+    "CURATED_SCHEMAS",
+    "MAX_FREE_SHARE",
+    "attach_curated_store",
+    "compact_curated_store",
+    "connect_warehouse",
+    "copy_warehouse",
+    "curated_store",
+    "ensure_schema",
+    "free_share",
+    "qualified_table",
+    "read_table",
+    "replace_tables",
+    "row_count",
+    "table_columns",
+    "table_exists",
+    "transaction",
+    "warehouse_files",
+]
