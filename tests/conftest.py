@@ -3,7 +3,11 @@
 import os
 import shutil
 import socket
-from collections.abc import Mapping
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -211,6 +215,35 @@ def materialization_metadata(result: dg.ExecuteInProcessResult, key: list[str]) 
         e for e in result.get_asset_materialization_events() if e.asset_key == dg.AssetKey(key)
     ][-1]
     return {name: value.value for name, value in event.materialization.metadata.items()}
+
+
+@contextmanager
+def file_held_by_another_process(path: Path) -> Iterator[int]:
+    """A DuckDB file opened for writing by a child process (as a notebook left open would),
+    for the duration of the block; yields the child's PID."""
+    ready = path.with_name(f"{path.name}.held")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, pathlib, sys, time\n"
+            "con = duckdb.connect(sys.argv[1])\n"
+            "pathlib.Path(sys.argv[2]).touch()\n"
+            "time.sleep(120)",
+            str(path),
+            str(ready),
+        ]
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists():
+            assert holder.poll() is None and time.monotonic() < deadline, "holder did not start"
+            time.sleep(0.05)
+        yield holder.pid
+    finally:
+        holder.kill()
+        holder.wait()
+        ready.unlink(missing_ok=True)
 
 
 def query(database: Path, sql: str, params: object = None) -> list[tuple]:

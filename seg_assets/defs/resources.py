@@ -3,6 +3,7 @@ the steward overrides of master data and the planted truth that evaluations comp
 
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -11,7 +12,7 @@ from dagster_duckdb import DuckDBResource
 from seg_assets.lib.mdm.overrides import default_overrides_path
 from seg_assets.lib.pipeline_settings import load_pipeline_settings
 from seg_assets.lib.project import landing_dir, serving_path, truth_dir, warehouse_path
-from seg_assets.lib.warehouse import attach_curated_store
+from seg_assets.lib.warehouse import attach_curated_store, open_database
 
 
 class LandingFiles(dg.ConfigurableResource):
@@ -39,17 +40,19 @@ class GroundTruth(dg.ConfigurableResource):
 
 
 class WarehouseResource(DuckDBResource):
-    """DuckDBResource on the working file with the curated store attached, whose connection is
-    closed when a step fails, too.
+    """DuckDBResource on the working file with the curated store attached.
 
-    dagster-duckdb closes it only after a clean exit; after a failure the connection lives on
-    in the traceback and keeps the warehouse files locked for the rest of the process.
+    Two departures from dagster-duckdb: a file another process holds fails the step at once,
+    naming that process (dagster-duckdb retries for about 100 s, step after step), and the
+    connection is closed when a step fails too (dagster-duckdb closes it only after a clean
+    exit; after a failure it lives on in the traceback and keeps the files locked).
     """
 
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection to the warehouse, closed however the block ends."""
-        with super().get_connection() as con, closing(con):
+        config = {"custom_user_agent": "dagster", **self.connection_config}
+        with closing(open_database(Path(self.database), config=config)) as con:
             attach_curated_store(con)
             yield con
 

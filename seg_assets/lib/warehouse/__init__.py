@@ -12,6 +12,7 @@ from seg_assets.lib.warehouse.curated_store import (
     free_share,
     warehouse_files,
 )
+from seg_assets.lib.warehouse.locks import WarehouseLockedError, open_database
 from seg_assets.lib.warehouse.tables import (
     ensure_schema,
     qualified_table,
@@ -27,6 +28,7 @@ __all__ = [
     "CURATED_CATALOG",
     "CURATED_SCHEMAS",
     "MAX_FREE_SHARE",
+    "WarehouseLockedError",
     "attach_curated_store",
     "compact_curated_store",
     "connect_warehouse",
@@ -34,6 +36,7 @@ __all__ = [
     "curated_store",
     "ensure_schema",
     "free_share",
+    "open_database",
     "qualified_table",
     "read_table",
     "replace_tables",

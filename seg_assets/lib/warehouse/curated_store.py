@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from seg_assets.lib.identifiers import sql_string
+from seg_assets.lib.warehouse.locks import attach_database, open_database
 
 CURATED_SCHEMAS = ("marts", "kpi", "segmentation", "quality")
 CURATED_CATALOG = "seg_curated"
@@ -107,8 +108,7 @@ def attach_curated_store(con: duckdb.DuckDBPyConnection, read_only: bool = False
     store = curated_store(path)
     if read_only and not store.exists():
         return
-    mode = " (read_only)" if read_only else ""
-    con.execute(f"attach {sql_string(str(store))} as {CURATED_CATALOG}{mode}")
+    attach_database(con, store, CURATED_CATALOG, read_only=read_only)
     if not read_only:
         for schema in CURATED_SCHEMAS:
             con.execute(f"create schema if not exists {CURATED_CATALOG}.{schema}")
@@ -156,9 +156,9 @@ def compact_curated_store(con: duckdb.DuckDBPyConnection) -> Path:
 def connect_warehouse(
     warehouse: Path, read_only: bool = False, config: Mapping[str, object] | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection to ``warehouse`` with its curated store attached, closed on the way out."""
-    settings = {str(key): str(value) for key, value in (config or {}).items()}
-    with closing(duckdb.connect(str(warehouse), read_only=read_only, config=settings)) as con:
+    """A connection to ``warehouse`` with its curated store attached, closed on the way out
+    (``WarehouseLockedError`` at once when another process holds either file)."""
+    with closing(open_database(warehouse, read_only=read_only, config=config)) as con:
         attach_curated_store(con, read_only=read_only)
         yield con
 
