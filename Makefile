@@ -7,7 +7,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
 BENCH_ARGS ?= --scale 1m 10m --repeat 3 --series
 
-.PHONY: demo test test-browser test-e2e test-quality bench ui lint clean distclean
+.PHONY: demo test test-browser test-e2e test-quality test-reliability bench ui lint clean distclean
 
 $(INSTALLED): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ test-e2e: $(INSTALLED)
 ## test-quality: drift detection and retraining on planted truth, default data and 3 seeds
 test-quality: $(INSTALLED)
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -m quality -p no:cacheprovider
+
+## test-reliability: determinism (two runs in two folders, every table's checksum)
+test-reliability: $(INSTALLED)
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -m reliability -p no:cacheprovider
 
 ## bench: generate cached data sets and measure full/partition refreshes vs bare DuckDB and pandas
 bench: $(INSTALLED)

@@ -73,9 +73,9 @@ def load_source(
     ensure_schema(con, RAW_SCHEMA)
     con.execute(
         f"create or replace table {qualified_table(RAW_SCHEMA, contract.name)} as"
-        f" select {typed}, $source_file as _source_file, {landing.row_number_sql} as _source_row"
+        f" select {typed}, $source_name as _source_file, {landing.row_number_sql} as _source_row"
         f" from {landing.rows_sql()}",
-        landing.parameters(),
+        {**landing.parameters(), "source_name": contract.landing_name},
     )
 
 

@@ -135,14 +135,14 @@ def load_raw_table(
     type_errors = _type_errors_expression(contract)
     ensure_schema(con, RAW_SCHEMA)
     ensure_schema(con, QUARANTINE_SCHEMA)
-    parameters = landing.parameters()
+    parameters = {**landing.parameters(), "source_name": contract.landing_name}
     row_number = landing.row_number_sql
     try:
         with transaction(con):
             con.execute(
                 f"""
                 create or replace table {raw_table} as
-                select {typed}, $source_file as {SOURCE_FILE_COLUMN},
+                select {typed}, $source_name as {SOURCE_FILE_COLUMN},
                     {row_number} as {SOURCE_ROW_COLUMN}
                 from {landing.rows_sql(record_rejected_lines=True)}
                 where {type_errors} is null
@@ -156,7 +156,7 @@ def load_raw_table(
                 create or replace table {quarantine_table} as
                 select
                     {as_text},
-                    $source_file as {SOURCE_FILE_COLUMN},
+                    $source_name as {SOURCE_FILE_COLUMN},
                     {row_number} as {SOURCE_ROW_COLUMN},
                     $rule as quarantine_rule,
                     {type_errors} as quarantine_reason,

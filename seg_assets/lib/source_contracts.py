@@ -32,9 +32,15 @@ class SourceContract:
         """Declared column names in file order."""
         return tuple(name for name, _ in self.columns)
 
+    @property
+    def landing_name(self) -> str:
+        """The extract's path relative to the landing root (``<system>/<entity>.<format>``):
+        the lineage recorded on its rows, the same whichever folder the landing root is."""
+        return f"{self.system}/{self.entity}.{self.format}"
+
     def landing_file(self, landing_dir: Path) -> Path:
         """Path of this source's extract inside ``landing_dir``."""
-        return landing_dir / self.system / f"{self.entity}.{self.format}"
+        return landing_dir / self.landing_name
 
 
 def load_source_contracts(path: Path) -> dict[str, SourceContract]:

@@ -62,8 +62,12 @@ shipment_months as (
         order_customers.customer_key,
         cast(date_trunc('month', shipments.ship_date) as date) as activity_month,
         count(*) as shipments,
-        sum(shipments.weight_kg) as shipped_weight_kg,
-        sum(shipments.distance_km) as shipped_distance_km,
+        -- Kilograms and kilometres are doubles: summed as exact decimals, so the total does not
+        -- depend on the order parallel threads hand the rows over in (two runs of the same data
+        -- agree to the last bit).
+        cast(sum(cast(shipments.weight_kg as decimal(38, 20))) as double) as shipped_weight_kg,
+        cast(sum(cast(shipments.distance_km as decimal(38, 20))) as double)
+            as shipped_distance_km,
     from shipments
     inner join order_customers
         on shipments.order_id = order_customers.order_id

@@ -45,15 +45,27 @@ weighted as (
         on order_lines.product_id = products.product_id
 ),
 
-shares as (
+shipment_weights as (
     select
         *,
+        -- Weights are doubles: summed as exact decimals, so a line's share (and the cents it
+        -- gets) does not depend on the order the window hands the lines over in.
+        cast(
+            sum(cast(line_weight_kg as decimal(38, 20))) over (partition by shipment_id)
+            as double
+        ) as shipment_weight_kg,
+    from weighted
+),
+
+shares as (
+    select
+        * exclude (shipment_weight_kg),
         case
-            when sum(line_weight_kg) over (partition by shipment_id) > 0
-                then line_weight_kg / sum(line_weight_kg) over (partition by shipment_id)
+            when shipment_weight_kg > 0
+                then line_weight_kg / shipment_weight_kg
             else quantity_shipped / sum(quantity_shipped) over (partition by shipment_id)
         end as freight_share,
-    from weighted
+    from shipment_weights
 ),
 
 cents as (

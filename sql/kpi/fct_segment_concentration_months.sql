@@ -72,9 +72,16 @@ groups as (
         sum(revenue) as revenue,
         case
             when max(group_revenue) > 0
-                then sum(
-                    cast(revenue as double) * cast(revenue as double)
-                    / (cast(group_revenue as double) * cast(group_revenue as double))
+                -- Squared shares are doubles: summed as exact decimals, so the index does
+                -- not depend on the order the customers are summed in.
+                then cast(
+                    sum(
+                        cast(
+                            cast(revenue as double) * cast(revenue as double)
+                            / (cast(group_revenue as double) * cast(group_revenue as double))
+                            as decimal(38, 20)
+                        )
+                    ) as double
                 )
         end as hhi_revenue,
         case

@@ -93,7 +93,8 @@ segments as (
         sum(ordered_units) as ordered_units,
         sum(net_margin) as net_margin,
         count(*) filter (where is_borderline) as borderline_customers,
-        avg(confidence_margin) as avg_confidence_margin,
+        -- An exact decimal mean: the same to the last bit whatever order the rows come in.
+        cast(avg(cast(confidence_margin as decimal(38, 20))) as double) as avg_confidence_margin,
         median(orders_per_active_month) as median_orders_per_active_month,
         median(avg_order_lines) as median_avg_order_lines,
         median(avg_line_units) as median_avg_line_units,

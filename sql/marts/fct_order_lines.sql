@@ -37,7 +37,8 @@
 --     shipments has a freight cost, 0 when nothing shipped).
 -- @column is_freight_cost_missing: At least one of the line's shipments has no freight cost
 --     yet (imputed later, in the cost-to-serve marts).
--- @column _source_file: Landing file the line was loaded from (lineage).
+-- @column _source_file: Landing file the line was loaded from, relative to the landing root
+--     (lineage: system/entity.csv or .parquet).
 -- @column _source_row: Data row of the line in that file (lineage).
 with
 

@@ -186,6 +186,10 @@ def test_a_rerun_reproduces_the_version_ids_and_assignments(generated_year, tmp_
     copy_warehouse(generated_year["database"], database)
     month = _latest_month(database)
     before, version = _published(database, month), _registry(database)["version"]
+    history = "select count(*) from segmentation.{} where as_of_month = ?"
+    logged = [
+        query(database, history.format(t), [month]) for t in ("publications", "model_decisions")
+    ]
     result = segment_again(
         database,
         generated_year,
@@ -195,6 +199,11 @@ def test_a_rerun_reproduces_the_version_ids_and_assignments(generated_year, tmp_
     assert result.success
     assert _registry(database)["version"] == version
     assert _published(database, month).equals(before)
+    # The history logs changes: a rerun that changes nothing adds no publication or decision.
+    assert logged[0] == [(1,)]
+    assert [
+        query(database, history.format(t), [month]) for t in ("publications", "model_decisions")
+    ] == logged
     [(versions,)] = query(
         database, "select count(*) from segmentation.model_registry where as_of_month = ?", [month]
     )

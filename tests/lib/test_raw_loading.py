@@ -32,9 +32,13 @@ def test_rows_load_with_declared_types_and_their_source_row(con, tmp_path):
     landing = _landing(tmp_path, "thing_id,made_on,units\nA,2024-01-02,3\nB,,\n")
     result = load_raw_table(con, CONTRACT, landing, "run-1")
     assert (result.rows_in_file, result.rows_loaded, result.rows_quarantined) == (2, 2, 0)
-    rows = con.sql("select thing_id, made_on, units, _source_row from raw.erp__things").pl()
+    rows = con.sql(
+        "select thing_id, made_on, units, _source_file, _source_row from raw.erp__things"
+    ).pl()
     assert rows.schema["made_on"] == pl.Date and rows.schema["units"] == pl.Int32
     assert rows["_source_row"].to_list() == [1, 2]
+    # Relative to the landing root: the same rows whichever folder the landing is in.
+    assert rows["_source_file"].to_list() == ["erp/things.csv"] * 2
     assert rows["made_on"].null_count() == 1
 
 

@@ -18,18 +18,27 @@ with
 latest_publications as (
     select
         as_of_month,
-        arg_max(run_id, published_at) as run_id,
+        arg_max(model_version, published_at) as model_version,
         arg_max(mode, published_at) as mode,
     from segmentation.publications
     group by as_of_month
 ),
+latest_decisions as (
+    select
+        as_of_month,
+        model_version,
+        arg_max(decision, decided_at) as decision,
+    from segmentation.model_decisions
+    group by as_of_month, model_version
+),
 overridden_months as (
-    -- A rollback a person decided, with a reason, may break the rule (model_decisions).
+    -- A rollback a person decided, with a reason, may break the rule: the month is served by
+    -- a rollback whose version's latest decision for the month is that person's rollback.
     select publications.as_of_month,
     from latest_publications as publications
-    inner join segmentation.model_decisions as decisions
-        on publications.run_id = decisions.run_id
-        and publications.as_of_month = decisions.as_of_month
+    inner join latest_decisions as decisions
+        on publications.as_of_month = decisions.as_of_month
+        and publications.model_version = decisions.model_version
     where publications.mode = 'rollback' and decisions.decision = 'rolled_back'
 ),
 cluster_segments as (

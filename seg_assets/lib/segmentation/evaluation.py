@@ -91,10 +91,12 @@ def archetype_recovery(
     """
     scored = assignments.join(truth, on="customer_key")
     ari = adjusted_rand_score(scored.get_column("archetype"), scored.get_column("segment_id"))
+    # In row order: the folds, and so the ceilings, depend on it (a join keeps no order).
     labelled = (
         pl.DataFrame({"customer_key": prepared_keys})
         .with_row_index("row")
         .join(truth, on="customer_key")
+        .sort("row")
     )
     rows = labelled.get_column("row").to_numpy()
     archetypes = labelled.get_column("archetype").to_numpy()

@@ -7,10 +7,11 @@ version (a rerun with the same data and settings rewrites the same version, keep
 ``created_at``), with the assignments it made of its training month (``model_assignments``,
 which migration between versions compares). ``segmentation.publications`` is append-only:
 which version was published for which month, by which run, and why (trained, scored with the
-latest model, or rolled back). ``segmentation.model_decisions`` is append-only too: every
-guard verdict and every operator's approval, rejection or rollback, who, when and why; a
-version's latest decision is its status, and only published or approved versions score later
-months.
+latest model, or rolled back); a rerun that publishes what already serves the month adds no
+row. ``segmentation.model_decisions`` is append-only too: every guard verdict and every
+operator's approval, rejection or rollback, who, when and why (a decision repeating the
+version's latest one for the month adds no row); a version's latest decision is its status,
+and only published or approved versions score later months.
 """
 
 import json
@@ -289,6 +290,15 @@ def publish_month(
     _insert(con, "customer_segments", _keyed(assignments, tags))
     _insert(con, "customer_segment_explanations", _keyed(explanations, tags))
     _insert(con, "excluded_customers", _keyed(excluded, tags))
+    # A rerun that publishes what already serves the month (same version, same mode) links to
+    # that row rather than adding a second: the log records changes, Dagster records runs.
+    [(serving,)] = con.execute(
+        f"select arg_max((model_version, mode), published_at)"
+        f" from {qualified_table(SCHEMA, 'publications')} where as_of_month = ?",
+        [as_of_month],
+    ).fetchall()
+    if serving == (version, mode):
+        return
     _insert(
         con,
         "publications",
@@ -324,10 +334,21 @@ class Decision:
     impact_report: str | None = None
 
 
-def record_decision(con: duckdb.DuckDBPyConnection, decision: Decision, run_id: str) -> None:
-    """Append a decision (call inside the month's transaction)."""
+def record_decision(con: duckdb.DuckDBPyConnection, decision: Decision, run_id: str) -> bool:
+    """Append a decision (call inside the month's transaction) unless it repeats the version's
+    latest decision for the month word for word, as a rerun of the same data and the same
+    operator settings does; returns whether it was appended."""
+    fields = [name for name in asdict(decision) if name not in ("model_version", "as_of_month")]
+    latest = con.execute(
+        f"select {', '.join(fields)} from {qualified_table(SCHEMA, 'model_decisions')}"
+        " where model_version = ? and as_of_month = ? order by decided_at desc limit 1",
+        [decision.model_version, decision.as_of_month],
+    ).fetchall()
+    if latest == [tuple(getattr(decision, name) for name in fields)]:
+        return False
     row = {**asdict(decision), "decided_at": datetime.now(), "run_id": run_id}
     _insert(con, "model_decisions", pl.DataFrame([row]))
+    return True
 
 
 def model_status(con: duckdb.DuckDBPyConnection, version: str) -> str | None:
