@@ -50,3 +50,10 @@ def sql_string(text: str) -> str:
     """``text`` as a SQL string literal, for the statements that take no bound parameters
     (ATTACH, COPY ... TO, COMMENT ON): quotes doubled, so any path or comment is safe."""
     return "'" + text.replace("'", "''") + "'"
+
+
+def quoted_name(*parts: str) -> str:
+    """``parts`` (catalog, schema, table, column, any of them) as one dotted SQL name of quoted
+    identifiers, for names read from the catalog: catalogs are named after files and may hold
+    any character (quotes doubled)."""
+    return ".".join('"' + part.replace('"', '""') + '"' for part in parts)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from seg_assets.lib.identifiers import sql_string
+from seg_assets.lib.identifiers import quoted_name, sql_string
 from seg_assets.lib.serving.views import (
     BI_SCHEMA,
     META_SCHEMA,
@@ -37,6 +37,7 @@ from seg_assets.lib.warehouse import (
     CURATED_CATALOG,
     CURATED_SCHEMAS,
     MAX_FREE_SHARE,
+    attached_store,
     compact_curated_store,
     free_share,
     table_exists,
@@ -104,12 +105,6 @@ def staged_path(serving: Path) -> Path:
     return serving.with_name(f".{serving.name}.publishing")
 
 
-def _name(identifier: str) -> str:
-    """``identifier`` quoted for SQL: catalogs are named after files, which may hold any
-    character."""
-    return '"' + identifier.replace('"', '""') + '"'
-
-
 def _publication(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime) -> Publication:
     """The publication row, with the model versions segmentation.publications serves."""
     versions: tuple = (None, None, None)
@@ -154,15 +149,12 @@ def _stage_curated_store(
     """Copy the curated store's bytes to ``staged``, everything committed checkpointed into it
     first (no other writer exists: the run holds the warehouse's lock), and compacted first when
     more than ``max_free_share`` of it is free. Returns the free share and whether it was."""
-    found = con.execute(
-        "select path from duckdb_databases() where database_name = ?", [CURATED_CATALOG]
-    ).fetchall()
-    if not found:
+    path = attached_store(con)
+    if path is None:
         raise ValueError(
             "publish_serving needs the warehouse's curated store attached: open the warehouse"
             " with seg_assets.lib.warehouse.connect_warehouse (or the duckdb resource)"
         )
-    [(path,)] = found
     con.execute(f"checkpoint {CURATED_CATALOG}")
     share = free_share(con)
     compacted = share > max_free_share
@@ -177,8 +169,8 @@ def _copy_master_data(con: duckdb.DuckDBPyConnection, catalog: str) -> None:
     con.execute(f"create schema {_STAGE}.mdm")
     for table in SERVED_MASTER_DATA:
         if table_exists(con, "mdm", table):
-            source = f"{_name(catalog)}.mdm.{_name(table)}"
-            con.execute(f"create table {_STAGE}.mdm.{_name(table)} as from {source}")
+            source = quoted_name(catalog, "mdm", table)
+            con.execute(f"create table {_STAGE}.mdm.{quoted_name(table)} as from {source}")
 
 
 def _document_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -194,11 +186,11 @@ def _document_tables(con: duckdb.DuckDBPyConnection) -> None:
         _comment(
             con,
             "table",
-            f"{_STAGE}.{_name(schema)}.{_name(table)}",
+            f"{_STAGE}.{quoted_name(schema, table)}",
             descriptions.get((schema, table)),
         )
     for schema, table, column in columns:
-        target = f"{_STAGE}.{_name(schema)}.{_name(table)}.{_name(column)}"
+        target = f"{_STAGE}.{quoted_name(schema, table, column)}"
         _comment(con, "column", target, docs.get((schema, table), {}).get(column))
 
 
@@ -262,7 +254,7 @@ def _create_views(
                 [publication.publication_id, view.name, view.version, rows],
             )
     finally:
-        con.execute(f"use {_name(catalog)}.{_name(schema)}")
+        con.execute(f"use {quoted_name(catalog, schema)}")
         # `use` replaced the search path that routes the curated schemas to their store.
         con.execute(f"set search_path = {sql_string(search_path)}")
     return view_rows

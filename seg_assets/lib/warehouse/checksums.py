@@ -6,6 +6,7 @@ columns left out are the ones below, which differ by design.
 
 import duckdb
 
+from seg_assets.lib.identifiers import quoted_name
 from seg_assets.lib.warehouse.curated_store import CURATED_CATALOG
 
 # Column -> why it differs between two runs of the same inputs.
@@ -23,10 +24,6 @@ NOT_REPRODUCIBLE: dict[str, str] = {
         " depends on the order the rows were read in when more fail (the counts are exact)"
     ),
 }
-
-
-def _quoted(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
 
 
 def table_checksums(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -48,10 +45,10 @@ def table_checksums(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
             kept.append(column)
     checksums = {}
     for (database, schema, table), kept in columns.items():
-        row = f"hash({', '.join(map(_quoted, kept))})" if kept else "0"
+        row = f"hash({', '.join(map(quoted_name, kept))})" if kept else "0"
         [(rows, total)] = con.execute(
             f"select count(*), coalesce(sum({row}::hugeint), 0)"
-            f" from {_quoted(database)}.{_quoted(schema)}.{_quoted(table)}"
+            f" from {quoted_name(database, schema, table)}"
         ).fetchall()
         checksums[f"{schema}.{table}"] = f"{rows}:{total}"
     return checksums

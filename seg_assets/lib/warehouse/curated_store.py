@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from seg_assets.lib.identifiers import sql_string
+from seg_assets.lib.identifiers import quoted_name, sql_string
 from seg_assets.lib.warehouse.locks import attach_database, open_database
 
 CURATED_SCHEMAS = ("marts", "kpi", "segmentation", "quality")
@@ -42,11 +42,6 @@ def warehouse_files(warehouse: Path) -> tuple[Path, Path]:
     return warehouse, curated_store(warehouse)
 
 
-def _quoted(identifier: str) -> str:
-    # Catalogs are named after files, which may hold any character.
-    return '"' + identifier.replace('"', '""') + '"'
-
-
 def _working_catalog(con: duckdb.DuckDBPyConnection) -> tuple[str, Path | None]:
     """The connection's default catalog and its file (None in memory)."""
     [(catalog, path)] = con.execute(
@@ -56,11 +51,12 @@ def _working_catalog(con: duckdb.DuckDBPyConnection) -> tuple[str, Path | None]:
     return catalog, Path(path) if path else None
 
 
-def _is_attached(con: duckdb.DuckDBPyConnection) -> bool:
-    [(found,)] = con.execute(
-        "select count(*) from duckdb_databases() where database_name = ?", [CURATED_CATALOG]
+def attached_store(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """The curated store's file attached to ``con`` (None when none is)."""
+    found = con.execute(
+        "select path from duckdb_databases() where database_name = ?", [CURATED_CATALOG]
     ).fetchall()
-    return bool(found)
+    return Path(found[0][0]) if found else None
 
 
 def _curated_schemas_in(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
@@ -86,13 +82,14 @@ def _move_legacy_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> None:
     if legacy:
         _log.warning("moving %d tables of %s into the curated store", len(legacy), catalog)
     for schema, table in legacy:
-        name = f"{_quoted(schema)}.{_quoted(table)}"
-        con.execute(
-            f"create or replace table {CURATED_CATALOG}.{name} as from {_quoted(catalog)}.{name}"
+        target, source = (
+            quoted_name(CURATED_CATALOG, schema, table),
+            quoted_name(catalog, schema, table),
         )
+        con.execute(f"create or replace table {target} as from {source}")
     # Dropped only once the store holds every table: a crash in between moves them again.
     for schema in _curated_schemas_in(con, catalog):
-        con.execute(f"drop schema {_quoted(catalog)}.{_quoted(schema)} cascade")
+        con.execute(f"drop schema {quoted_name(catalog, schema)} cascade")
 
 
 def attach_curated_store(con: duckdb.DuckDBPyConnection, read_only: bool = False) -> None:
@@ -103,7 +100,7 @@ def attach_curated_store(con: duckdb.DuckDBPyConnection, read_only: bool = False
     connection then reads whatever the working file holds. In memory, nothing is attached.
     """
     catalog, path = _working_catalog(con)
-    if path is None or _is_attached(con):
+    if path is None or attached_store(con) is not None:
         return
     store = curated_store(path)
     if read_only and not store.exists():
@@ -114,7 +111,7 @@ def attach_curated_store(con: duckdb.DuckDBPyConnection, read_only: bool = False
             con.execute(f"create schema if not exists {CURATED_CATALOG}.{schema}")
         _move_legacy_tables(con, catalog)
     present = _curated_schemas_in(con, CURATED_CATALOG)
-    route = [f"{_quoted(catalog)}.main", *(f"{CURATED_CATALOG}.{s}" for s in present)]
+    route = [f"{quoted_name(catalog)}.main", *(f"{CURATED_CATALOG}.{s}" for s in present)]
     con.execute(f"set search_path = {sql_string(','.join(route))}")
 
 
@@ -133,13 +130,12 @@ def compact_curated_store(con: duckdb.DuckDBPyConnection) -> Path:
     The copy is built beside the store and renamed over it: a crash leaves the store whole.
     Returns the store's path.
     """
-    [(path,)] = con.execute(
-        "select path from duckdb_databases() where database_name = ?", [CURATED_CATALOG]
-    ).fetchall()
-    store = Path(path)
+    store = attached_store(con)
+    if store is None:
+        raise ValueError("no curated store is attached to compact")
     compacted = store.with_name(f".{store.name}.compacting")
     compacted.unlink(missing_ok=True)
-    con.execute(f"attach {sql_string(str(compacted))} as seg_compacting")
+    attach_database(con, compacted, "seg_compacting")
     try:
         con.execute(f"copy from database {CURATED_CATALOG} to seg_compacting")
     finally:
