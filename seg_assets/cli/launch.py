@@ -6,12 +6,14 @@ waits in the instance's run queue (one warehouse run at a time, see ``dagster.ya
 one, nothing would dequeue it, so it is launched directly once no other run is in progress.
 """
 
+import fcntl
 import os
 import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +46,9 @@ QUEUE_DAEMON = "QUEUED_RUN_COORDINATOR"
 HEARTBEAT_GRACE_SECONDS = 30
 # How often to look again while another run of the instance holds the warehouse.
 WAIT_POLL_SECONDS = 1.0
+# In DAGSTER_HOME: held while this module creates the instance's storage, and from the check
+# that no run is in progress until the run it launches is STARTING (see _instance_lock).
+INSTANCE_LOCK_FILE = "seg_assets_launch.lock"
 
 
 def workspace_file() -> str:
@@ -52,10 +57,25 @@ def workspace_file() -> str:
 
 
 @contextmanager
+def _instance_lock(home: Path) -> Iterator[None]:
+    # Dagster serialises neither step across processes. Two processes opening a new instance
+    # both stamp its SQLite schema version, leaving two "heads" that make every later open fail
+    # (dagster-io/dagster#27390); two launchers that both find no run in progress both launch,
+    # and their runs fail each other on DuckDB's file lock. Closing the file releases it, also
+    # when the process dies.
+    with (home / INSTANCE_LOCK_FILE).open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+@contextmanager
 def project_instance() -> Iterator[dg.DagsterInstance]:
     """The instance of ``DAGSTER_HOME`` (the project's ``.dagster_home`` by default)."""
-    os.environ["DAGSTER_HOME"] = str(dagster_home())
-    with dg.DagsterInstance.get() as instance:
+    home = dagster_home()
+    os.environ["DAGSTER_HOME"] = str(home)
+    with _instance_lock(home):
+        instance = dg.DagsterInstance.get()
+    with instance:
         yield instance
 
 
@@ -134,13 +154,20 @@ def queue_daemon_alive(instance: dg.DagsterInstance) -> bool:
     return bool(status.required and status.healthy)
 
 
-def wait_for_runs_in_progress(
+@contextmanager
+def no_run_in_progress(
     instance: dg.DagsterInstance, poll_seconds: float = WAIT_POLL_SECONDS
-) -> None:
-    """Return once no run of the instance is starting, running or canceling; print one line
-    per run waited for."""
+) -> Iterator[None]:
+    """Wait until no run of the instance is starting, running or canceling (printing one line
+    per run waited for), then hold the instance's launch lock for the block: a run launched in
+    it is STARTING before any other process launching through here looks again."""
     reported: set[str] = set()
-    while (run := _run_in_progress(instance)) is not None:
+    while True:
+        with _instance_lock(Path(instance.root_directory)):
+            run = _run_in_progress(instance)
+            if run is None:
+                yield
+                return
         if run.run_id not in reported:
             reported.add(run.run_id)
             print(
@@ -195,10 +222,6 @@ def _create_and_start_run(
             if all(repository.asset_graph.get(k).partitions_def is None for k in asset_selection):
                 # Months mean nothing to unpartitioned assets: the run would only look ranged.
                 tags = {k: v for k, v in tags.items() if k not in PARTITION_TAGS}
-        daemon_alive = queue_daemon_alive(instance)
-        if not daemon_alive:
-            # Nothing would dequeue a submitted run: launch it, but never beside another run.
-            wait_for_runs_in_progress(instance)
         # What the UI's launchpad and `dagster job launch` do: a run of the remote job, so it
         # belongs to the code location (job page, timeline, re-execution).
         remote_job = location.get_job(
@@ -214,7 +237,8 @@ def _create_and_start_run(
         plan = location.get_execution_plan(
             remote_job, run_config, step_keys_to_execute=None, known_state=None, instance=instance
         ).execution_plan_snapshot
-        run = instance.create_run(
+        create_run = partial(
+            instance.create_run,
             job_name=job_name,
             run_id=None,
             run_config=run_config,
@@ -234,7 +258,8 @@ def _create_and_start_run(
             job_code_origin=remote_job.get_python_origin(),
             asset_graph=repository.asset_graph,
         )
-        if daemon_alive:
+        if queue_daemon_alive(instance):
+            run = create_run()
             ahead = _run_in_progress(instance)
             instance.submit_run(run.run_id, workspace)
             print(
@@ -242,7 +267,11 @@ def _create_and_start_run(
                 + (f", behind run {_describe(ahead)}" if ahead else ""),
                 flush=True,
             )
-        else:
+            return run.run_id
+        # Nothing would dequeue a submitted run: launch it, but never beside another run. The
+        # run is created only once it can start, so no run of it waits in the UI as not started.
+        with no_run_in_progress(instance):
+            run = create_run()
             instance.launch_run(run.run_id, workspace)
         return run.run_id
 

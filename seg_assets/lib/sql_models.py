@@ -50,10 +50,38 @@ class SqlModel:
         """Whether the model emits a ``quarantine_rule`` column."""
         return f"as {QUARANTINE_RULE_COLUMN}" in self.sql
 
+    def output_columns(self) -> tuple[str, ...] | None:
+        """The columns the model's select returns, in order, followed through ``select *``
+        from its CTEs; None when a star over a join or another table hides them."""
+        tree = sqlglot.parse_one(self.sql, read="duckdb")
+        ctes = {cte.alias: cte.this for cte in tree.find_all(exp.CTE)}
+        return _select_columns(tree, ctes)
+
     @property
     def code_version(self) -> str:
         """Short hash of the SQL text, so a changed model shows as changed code."""
         return hashlib.sha256(self.sql.encode()).hexdigest()[:12]
+
+
+def _select_columns(
+    select: exp.Expression, ctes: dict[str, exp.Expression]
+) -> tuple[str, ...] | None:
+    if not isinstance(select, exp.Select):
+        return None
+    columns: list[str] = []
+    for expression in select.expressions:
+        if not expression.is_star:
+            columns.append(expression.alias_or_name)
+            continue
+        source = select.args.get("from_")
+        name = source.this.name if source is not None else ""
+        if select.args.get("joins") or name not in ctes:
+            return None
+        starred = _select_columns(ctes[name], ctes)
+        if starred is None:
+            return None
+        columns += starred
+    return tuple(columns)
 
 
 def _header(sql: str) -> tuple[str, dict[str, str], dict[str, str]]:

@@ -203,7 +203,7 @@ class SegmentationModel:
         document = {
             "format": ARTIFACT_FORMAT,
             "version": self.version,
-            "features": [asdict(spec) for spec in self.features],
+            "features": [spec.model_dump() for spec in self.features],
             "scaling": self.scaling,
             "medians": self.medians.tolist(),
             "center": self.center.tolist(),
@@ -212,7 +212,7 @@ class SegmentationModel:
             "segment_ids": self.segment_ids.tolist(),
             "segment_names": list(self.segment_names),
             "centroids": self.centroids.tolist(),
-            "data_errors": [asdict(bounds) for bounds in self.data_errors],
+            "data_errors": [bounds.model_dump() for bounds in self.data_errors],
             "strategic": None if self.strategic is None else asdict(self.strategic),
             "borderline_margin": self.borderline_margin,
             "top_features": self.top_features,

@@ -206,7 +206,7 @@ def _registry_row(
                     }
                 )
             ],
-            "features": [json.dumps([asdict(spec) for spec in model.features])],
+            "features": [json.dumps([spec.model_dump() for spec in model.features])],
             "feature_weights": [
                 json.dumps(dict(zip(model.feature_names, model.weights.tolist(), strict=True)))
             ],

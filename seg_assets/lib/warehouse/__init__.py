@@ -1,4 +1,5 @@
-"""Warehouse I/O: its two files (working file and curated store) and safe table writes."""
+"""Warehouse I/O: its two files (working file and curated store), safe table writes and clear
+errors when their folder is full, read-only or not writable."""
 
 from seg_assets.lib.warehouse.curated_store import (
     CURATED_CATALOG,
@@ -14,6 +15,12 @@ from seg_assets.lib.warehouse.curated_store import (
     warehouse_files,
 )
 from seg_assets.lib.warehouse.locks import WarehouseLockedError, open_database
+from seg_assets.lib.warehouse.storage import (
+    WarehouseStorageError,
+    storage_fault,
+    storage_faults_explained,
+    warehouse_storage_faults,
+)
 from seg_assets.lib.warehouse.tables import (
     ensure_schema,
     qualified_table,
@@ -30,6 +37,7 @@ __all__ = [
     "CURATED_SCHEMAS",
     "MAX_FREE_SHARE",
     "WarehouseLockedError",
+    "WarehouseStorageError",
     "attach_curated_store",
     "attached_store",
     "compact_curated_store",
@@ -43,8 +51,11 @@ __all__ = [
     "read_table",
     "replace_tables",
     "row_count",
+    "storage_fault",
+    "storage_faults_explained",
     "table_columns",
     "table_exists",
     "transaction",
     "warehouse_files",
+    "warehouse_storage_faults",
 ]

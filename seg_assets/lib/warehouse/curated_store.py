@@ -22,6 +22,7 @@ import duckdb
 
 from seg_assets.lib.identifiers import quoted_name, sql_string
 from seg_assets.lib.warehouse.locks import attach_database, open_database
+from seg_assets.lib.warehouse.storage import remove_database_files, warehouse_storage_faults
 
 CURATED_SCHEMAS = ("marts", "kpi", "segmentation", "quality")
 CURATED_CATALOG = "seg_curated"
@@ -134,12 +135,16 @@ def compact_curated_store(con: duckdb.DuckDBPyConnection) -> Path:
     if store is None:
         raise ValueError("no curated store is attached to compact")
     compacted = store.with_name(f".{store.name}.compacting")
-    compacted.unlink(missing_ok=True)
+    remove_database_files(compacted)
     attach_database(con, compacted, "seg_compacting")
     try:
         con.execute(f"copy from database {CURATED_CATALOG} to seg_compacting")
-    finally:
+    except BaseException:
+        # A copy cut short by a full disk would keep holding the space the next run needs.
         con.execute("detach seg_compacting")
+        remove_database_files(compacted)
+        raise
+    con.execute("detach seg_compacting")
     # The search path names the store: reset it, or no statement binds until it is back.
     con.execute("reset search_path")
     con.execute(f"detach {CURATED_CATALOG}")
@@ -153,8 +158,12 @@ def connect_warehouse(
     warehouse: Path, read_only: bool = False, config: Mapping[str, object] | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to ``warehouse`` with its curated store attached, closed on the way out
-    (``WarehouseLockedError`` at once when another process holds either file)."""
-    with closing(open_database(warehouse, read_only=read_only, config=config)) as con:
+    (``WarehouseLockedError`` at once when another process holds either file,
+    ``WarehouseStorageError`` when their folder is full, read-only or not writable)."""
+    with (
+        warehouse_storage_faults(warehouse),
+        closing(open_database(warehouse, read_only=read_only, config=config)) as con,
+    ):
         attach_curated_store(con, read_only=read_only)
         yield con
 

@@ -15,6 +15,7 @@ import duckdb
 
 from seg_assets.lib.errors import SegAssetsError
 from seg_assets.lib.identifiers import sql_string
+from seg_assets.lib.warehouse.storage import is_storage_fault, remove_database_files
 
 _HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.*) \(PID (?P<pid>\d+)\)")
 
@@ -48,14 +49,24 @@ def explained_lock(path: Path, error: duckdb.Error) -> Exception:
     )
 
 
+def _remove_if_cut_short(path: Path, created: bool, error: duckdb.Error) -> None:
+    """Remove the file a failed open was creating on a full disk: DuckDB leaves its first
+    blocks behind, and the next open of that stub fails ("Could not read enough bytes") even
+    once space is back."""
+    if created and is_storage_fault(error):
+        remove_database_files(path)
+
+
 def open_database(
     path: Path, read_only: bool = False, config: Mapping[str, object] | None = None
 ) -> duckdb.DuckDBPyConnection:
     """``duckdb.connect`` on ``path``, a held file raising ``WarehouseLockedError`` at once."""
     settings = {str(key): str(value) for key, value in (config or {}).items()}
+    created = not path.exists()
     try:
         return duckdb.connect(str(path), read_only=read_only, config=settings)
     except duckdb.IOException as error:
+        _remove_if_cut_short(path, created, error)
         raise explained_lock(path, error) from error
 
 
@@ -65,7 +76,9 @@ def attach_database(
     """Attach ``path`` as ``alias`` (a checked identifier), a held file raising
     ``WarehouseLockedError`` at once."""
     mode = " (read_only)" if read_only else ""
+    created = not path.exists()
     try:
         con.execute(f"attach {sql_string(str(path))} as {alias}{mode}")
     except duckdb.IOException as error:
+        _remove_if_cut_short(path, created, error)
         raise explained_lock(path, error) from error

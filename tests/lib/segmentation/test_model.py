@@ -22,8 +22,12 @@ from seg_assets.lib.segmentation.screening import StrategicRule
 from seg_assets.lib.segmentation.settings import Bounds, FeatureSpec
 
 FEATURES = (
-    FeatureSpec("orders", "log", 1.0, 1.0, "order frequency"),
-    FeatureSpec("margin", "none", 1.0, 4.0, "gross margin"),
+    FeatureSpec(
+        feature="orders", transform="log", log_offset=1.0, weight=1.0, label="order frequency"
+    ),
+    FeatureSpec(
+        feature="margin", transform="none", log_offset=1.0, weight=4.0, label="gross margin"
+    ),
 )
 # Prepared space: x0 = (log(1 + orders) - 1) / 0.5, x1 = (margin - 0.3) / 0.1 * sqrt(4).
 # Segment 1 sits at (-2, 0), segment 2 at (2, 0), segment 5 at (0, 4).
@@ -38,7 +42,10 @@ MODEL = SegmentationModel(
     segment_ids=np.array([1, 2, 5]),
     segment_names=("Rare buyers", "Frequent buyers", "High margin"),
     centroids=np.array([[-2.0, 0.0], [2.0, 0.0], [0.0, 4.0]]),
-    data_errors=(Bounds("revenue", 0.0, None), Bounds("margin", -1.0, 1.0)),
+    data_errors=(
+        Bounds(feature="revenue", min=0.0, max=None),
+        Bounds(feature="margin", min=-1.0, max=1.0),
+    ),
     strategic=StrategicRule(
         feature="revenue",
         center=math.log1p(100.0),
@@ -78,8 +85,8 @@ def test_transform_features_logs_where_configured_and_leaves_nulls_nan():
         {"orders": [0.0, math.e - 1.0, None, -1.0], "returns": [0.0, -0.005, 0.99, -0.02]}
     )
     features = (
-        FeatureSpec("orders", "log", 1.0, 1.0, "o"),
-        FeatureSpec("returns", "log", 0.01, 1.0, "r"),
+        FeatureSpec(feature="orders", transform="log", log_offset=1.0, weight=1.0, label="o"),
+        FeatureSpec(feature="returns", transform="log", log_offset=0.01, weight=1.0, label="r"),
     )
     transformed = transform_features(frame, features)
     # log(0.01), log(0.005), log(1.0); at or below -offset becomes NaN instead of raising
@@ -87,7 +94,10 @@ def test_transform_features_logs_where_configured_and_leaves_nulls_nan():
         [[0.0, math.log(0.01)], [1.0, math.log(0.005)], [np.nan, 0.0], [np.nan, np.nan]]
     )
     np.testing.assert_allclose(transformed, expected)
-    plain = transform_features(frame, (FeatureSpec("returns", "none", 1.0, 1.0, "r"),))
+    plain = transform_features(
+        frame,
+        (FeatureSpec(feature="returns", transform="none", log_offset=1.0, weight=1.0, label="r"),),
+    )
     np.testing.assert_array_equal(plain, [[0.0], [-0.005], [0.99], [-0.02]])
 
 
@@ -266,7 +276,7 @@ def test_names_by_id_and_source_columns():
     }
     # features, then bounded columns, then the strategic feature, each once
     assert MODEL.source_columns == ("orders", "margin", "revenue")
-    other = replace(MODEL, data_errors=(Bounds("days_late", None, 730),))
+    other = replace(MODEL, data_errors=(Bounds(feature="days_late", min=None, max=730),))
     assert other.source_columns == ("orders", "margin", "days_late", "revenue")
 
 

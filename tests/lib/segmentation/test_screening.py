@@ -11,11 +11,14 @@ import pytest
 from seg_assets.lib.segmentation.screening import EXCLUDED_COLUMNS, StrategicRule, data_errors
 from seg_assets.lib.segmentation.settings import Bounds, FeatureSpec
 
-BOUNDS = (Bounds("revenue", 0.01, None), Bounds("margin", -1.0, 1.0))
+BOUNDS = (
+    Bounds(feature="revenue", min=0.01, max=None),
+    Bounds(feature="margin", min=-1.0, max=1.0),
+)
 FEATURES = (
-    FeatureSpec("orders", "log", 1.0, 1.0, "orders"),
-    FeatureSpec("returns", "log", 0.01, 1.0, "returns"),
-    FeatureSpec("margin", "none", 1.0, 1.0, "margin"),
+    FeatureSpec(feature="orders", transform="log", log_offset=1.0, weight=1.0, label="orders"),
+    FeatureSpec(feature="returns", transform="log", log_offset=0.01, weight=1.0, label="returns"),
+    FeatureSpec(feature="margin", transform="none", log_offset=1.0, weight=1.0, label="margin"),
 )
 # Rule order: revenue min (0), margin min (1), margin max (2), orders log (3), returns log (4).
 FRAME = pl.DataFrame(
@@ -50,7 +53,7 @@ def test_bounds_are_inclusive_and_nulls_never_break_a_rule():
 
 def test_integer_columns_are_compared_as_numbers():
     frame = pl.DataFrame({"days_late": [-400, -366, 730, 731]}, schema={"days_late": pl.Int32})
-    errors = data_errors(frame, (Bounds("days_late", -366, 730),), ())
+    errors = data_errors(frame, (Bounds(feature="days_late", min=-366, max=730),), ())
     assert errors.rows() == [
         (0, "days_late", -400.0, "days_late below the minimum -366"),
         (3, "days_late", 731.0, "days_late above the maximum 730"),
@@ -58,7 +61,11 @@ def test_integer_columns_are_compared_as_numbers():
 
 
 def test_no_rules_or_no_breaks_give_an_empty_frame_of_the_same_columns():
-    none_checked = data_errors(FRAME, (), (FeatureSpec("margin", "none", 1.0, 1.0, "m"),))
+    none_checked = data_errors(
+        FRAME,
+        (),
+        (FeatureSpec(feature="margin", transform="none", log_offset=1.0, weight=1.0, label="m"),),
+    )
     assert none_checked.is_empty()
     assert none_checked.schema == pl.Schema(EXCLUDED_COLUMNS)
     clean = data_errors(FRAME.head(1), BOUNDS, FEATURES)
@@ -71,7 +78,14 @@ def test_a_nan_is_treated_like_a_null_whichever_bound_is_set():
     # it; data_errors should too. Polars orders NaN above every number, so today a NaN
     # breaks a maximum (reported as "above the maximum 1") but never a minimum.
     frame = pl.DataFrame({"margin": [math.nan, 0.5], "revenue": [math.nan, 10.0]})
-    errors = data_errors(frame, (Bounds("margin", -1.0, 1.0), Bounds("revenue", 0.01, None)), ())
+    errors = data_errors(
+        frame,
+        (
+            Bounds(feature="margin", min=-1.0, max=1.0),
+            Bounds(feature="revenue", min=0.01, max=None),
+        ),
+        (),
+    )
     assert errors.is_empty(), errors.rows()
 
 

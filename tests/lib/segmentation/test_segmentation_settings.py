@@ -14,6 +14,7 @@ from seg_assets.lib.segmentation.settings import (
     Bounds,
     FeatureSpec,
     SegmentationConfigError,
+    SegmentationSettings,
     default_segmentation_settings_path,
     load_segmentation_settings,
 )
@@ -53,6 +54,11 @@ BASE = {
         "kmeans_restarts": 2,
     },
 }
+
+
+def _synthetic(path: Path) -> SegmentationSettings:
+    """Settings over synthetic feature names, not checked against the feature mart."""
+    return load_segmentation_settings(path, check_feature_mart=False)
 
 
 def write_settings(path: Path, document: dict) -> Path:
@@ -95,14 +101,14 @@ def test_the_shipped_settings_load_and_read_every_entry():
 
 
 def test_a_small_file_loads_with_its_values_and_defaults(tmp_path):
-    settings = load_segmentation_settings(write_settings(tmp_path / "seg.yaml", BASE))
+    settings = _synthetic(write_settings(tmp_path / "seg.yaml", BASE))
     assert settings.features == (
-        FeatureSpec("orders", "log", 1.0, 1.0, "order"),
-        FeatureSpec("margin", "none", 1.0, 2.0, "margin"),
+        FeatureSpec(feature="orders", transform="log", log_offset=1.0, weight=1.0, label="order"),
+        FeatureSpec(feature="margin", transform="none", log_offset=1.0, weight=2.0, label="margin"),
     )
     assert settings.data_errors == (
-        Bounds("revenue", 0.01, None),
-        Bounds("margin", -1.0, 1.0),
+        Bounds(feature="revenue", min=0.01, max=None),
+        Bounds(feature="margin", min=-1.0, max=1.0),
     )
     assert settings.selection.algorithms == ("kmeans", "ward")
     assert (settings.selection.min_segments, settings.selection.max_segments) == (2, 4)
@@ -110,10 +116,16 @@ def test_a_small_file_loads_with_its_values_and_defaults(tmp_path):
 
     # Omitted entries take the documented defaults; a missing label reads the name.
     minimal = load_segmentation_settings(
-        write_settings(tmp_path / "minimal.yaml", {"features": [{"feature": "avg_order_lines"}]})
+        write_settings(tmp_path / "minimal.yaml", {"features": [{"feature": "avg_order_lines"}]}),
     )
     assert minimal.features == (
-        FeatureSpec("avg_order_lines", "none", 1.0, 1.0, "avg order lines"),
+        FeatureSpec(
+            feature="avg_order_lines",
+            transform="none",
+            log_offset=1.0,
+            weight=1.0,
+            label="avg order lines",
+        ),
     )
     assert minimal.strategic_outliers is None
     assert minimal.data_errors == ()
@@ -143,7 +155,7 @@ MALFORMED = [
         changed(
             data_errors=[{"feature": "revenue", "min": 0}, {"feature": "m", "min": 5, "max": 1}]
         ),
-        "data_errors[1]",
+        "data_errors[1].min",
         id="min-above-max",
     ),
     pytest.param(
@@ -151,8 +163,12 @@ MALFORMED = [
         "data_errors[0].min",
         id="bound-not-a-number",
     ),
-    pytest.param(changed(selection__min_segments=5), "selection", id="min-above-max-segments"),
-    pytest.param(changed(selection__min_segments=1), "selection", id="min-segments-below-2"),
+    pytest.param(
+        changed(selection__min_segments=5), "selection.min_segments", id="min-above-max-segments"
+    ),
+    pytest.param(
+        changed(selection__min_segments=1), "selection.min_segments", id="min-segments-below-2"
+    ),
     pytest.param(changed(selection__min_segments=0), "selection.min_segments", id="min-segments-0"),
     pytest.param(
         changed(selection__algorithms=["kmeans", "dbscan"]),
@@ -184,8 +200,10 @@ MALFORMED = [
 def test_a_malformed_entry_is_refused_naming_the_file_and_the_entry(tmp_path, document, entry):
     path = write_settings(tmp_path / "segmentation.yaml", document)
     with pytest.raises(SegmentationConfigError) as raised:
-        load_segmentation_settings(path)
-    assert str(raised.value).startswith(f"{path}: {entry}: ")
+        _synthetic(path)
+    assert re.match(
+        rf"{re.escape(str(path))}: line \d+, column \d+: {re.escape(entry)}: ", str(raised.value)
+    )
     assert isinstance(raised.value, SegAssetsError)
 
 
@@ -193,18 +211,20 @@ def test_the_messages_say_what_is_wrong(tmp_path):
     def message(document: dict) -> str:
         path = write_settings(tmp_path / "segmentation.yaml", document)
         with pytest.raises(SegmentationConfigError) as raised:
-            load_segmentation_settings(path)
+            _synthetic(path)
         return str(raised.value)
 
-    assert "'sqrt' is not one of none, log" in message(with_feature(1, transform="sqrt"))
+    assert "should be 'none' or 'log' (got 'sqrt')" in message(with_feature(1, transform="sqrt"))
     assert "must be > 0 for a log transform" in message(with_feature(0, log_offset=0))
-    assert "listed twice" in message(changed(features=[{"feature": "a"}, {"feature": "a"}]))
+    assert "a listed more than once" in message(
+        changed(features=[{"feature": "a"}, {"feature": "a"}])
+    )
     assert "weight above 0" in message(changed(features=[{"feature": "a", "weight": 0}]))
     assert "min 5.0 is above max 1.0" in message(
         changed(data_errors=[{"feature": "m", "min": 5, "max": 1}])
     )
-    assert "got 5 and 4" in message(changed(selection__min_segments=5))
-    assert "'x; drop table' is not a valid identifier" in message(
+    assert "min_segments 5 is above max_segments 4" in message(changed(selection__min_segments=5))
+    assert "'x; drop table' is not a valid name" in message(
         with_feature(1, feature="x; drop table")
     )
 
@@ -212,28 +232,30 @@ def test_the_messages_say_what_is_wrong(tmp_path):
 def test_a_document_that_is_not_a_mapping_is_refused(tmp_path):
     path = tmp_path / "segmentation.yaml"
     path.write_text("- just\n- a list\n")
-    with pytest.raises(SegmentationConfigError, match=re.escape(f"{path}: expected a mapping")):
-        load_segmentation_settings(path)
+    with pytest.raises(
+        SegmentationConfigError, match=re.escape(f"{path}: line 1, column 1: expected a mapping")
+    ):
+        _synthetic(path)
 
 
 def test_the_fingerprint_is_stable_under_layout_comments_and_explicit_defaults(tmp_path):
-    base = load_segmentation_settings(write_settings(tmp_path / "a.yaml", BASE)).fingerprint
-    again = load_segmentation_settings(write_settings(tmp_path / "b.yaml", BASE)).fingerprint
+    base = _synthetic(write_settings(tmp_path / "a.yaml", BASE)).fingerprint
+    again = _synthetic(write_settings(tmp_path / "b.yaml", BASE)).fingerprint
     assert base == again
 
     # Same settings written as flow mappings, keys reordered, with comments.
     reordered = {key: BASE[key] for key in reversed(list(BASE))}
     text = "# comment\n" + yaml.safe_dump(reordered, default_flow_style=True)
     (tmp_path / "c.yaml").write_text(text)
-    assert load_segmentation_settings(tmp_path / "c.yaml").fingerprint == base
+    assert _synthetic(tmp_path / "c.yaml").fingerprint == base
 
     # An entry omitted and the same entry written out at its default are the same settings.
     omitted = copy.deepcopy(BASE)
     del omitted["selection"]["max_fit_rows"]
     explicit = changed(selection__max_fit_rows=10000)
     assert (
-        load_segmentation_settings(write_settings(tmp_path / "d.yaml", omitted)).fingerprint
-        == load_segmentation_settings(write_settings(tmp_path / "e.yaml", explicit)).fingerprint
+        _synthetic(write_settings(tmp_path / "d.yaml", omitted)).fingerprint
+        == _synthetic(write_settings(tmp_path / "e.yaml", explicit)).fingerprint
     )
 
 
@@ -267,8 +289,8 @@ CHANGES = [
 
 @pytest.mark.parametrize("document", CHANGES)
 def test_the_fingerprint_changes_when_any_setting_changes(tmp_path, document):
-    base = load_segmentation_settings(write_settings(tmp_path / "a.yaml", BASE))
-    other = load_segmentation_settings(write_settings(tmp_path / "b.yaml", document))
+    base = _synthetic(write_settings(tmp_path / "a.yaml", BASE))
+    other = _synthetic(write_settings(tmp_path / "b.yaml", document))
     assert other != base
     assert other.fingerprint != base.fingerprint
 
@@ -284,7 +306,7 @@ def test_source_columns_are_listed_once_in_first_use_order(tmp_path):
         strategic_outliers={"feature": "lifetime_revenue"},
         volume_measure="units",
     )
-    settings = load_segmentation_settings(write_settings(tmp_path / "a.yaml", document))
+    settings = _synthetic(write_settings(tmp_path / "a.yaml", document))
     assert settings.source_columns() == (
         "orders",
         "margin",
@@ -302,8 +324,8 @@ def test_source_columns_are_listed_once_in_first_use_order(tmp_path):
         strategic_outliers={"feature": "orders"},
         volume_measure="revenue",
     )
-    settings = load_segmentation_settings(write_settings(tmp_path / "b.yaml", counted))
+    settings = _synthetic(write_settings(tmp_path / "b.yaml", counted))
     assert settings.source_columns() == ("orders", "revenue")
     plain = changed(features=[{"feature": "orders"}], data_errors=[], strategic_outliers=None)
-    settings = load_segmentation_settings(write_settings(tmp_path / "c.yaml", plain))
+    settings = _synthetic(write_settings(tmp_path / "c.yaml", plain))
     assert settings.source_columns() == ("orders",)

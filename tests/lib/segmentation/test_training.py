@@ -79,7 +79,7 @@ def load_settings(
         target[leaf] = value
     path = tmp_path / name
     path.write_text(yaml.safe_dump(document))
-    return load_segmentation_settings(path)
+    return load_segmentation_settings(path, check_feature_mart=False)
 
 
 def customers(
