@@ -7,7 +7,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
 BENCH_ARGS ?= --scale 1m 10m --repeat 3 --series
 
-.PHONY: demo test test-browser test-e2e test-quality test-reliability bench ui lint clean distclean
+.PHONY: demo test test-browser test-e2e test-quality test-reliability test-soak bench ui lint clean distclean
 
 $(INSTALLED): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,9 +35,13 @@ test-e2e: $(INSTALLED)
 test-quality: $(INSTALLED)
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -m quality -p no:cacheprovider
 
-## test-reliability: determinism (two runs in two folders, every table's checksum)
+## test-reliability: determinism (two folders) and crash recovery (SIGKILL at 10 points, rerun), by table checksums
 test-reliability: $(INSTALLED)
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -m reliability -p no:cacheprovider
+
+## test-soak: 50 month refreshes driven by the landing sensor on late, corrected and duplicated files
+test-soak: $(INSTALLED)
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -m soak -p no:cacheprovider -s
 
 ## bench: generate cached data sets and measure full/partition refreshes vs bare DuckDB and pandas
 bench: $(INSTALLED)

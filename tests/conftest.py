@@ -19,7 +19,13 @@ import pytest
 import yaml
 
 from seg_assets.definitions import defs
-from seg_assets.defs.partitions import month_range_tags, monthly_partitions
+from seg_assets.defs.automation.landing import build_landing_sensor
+from seg_assets.defs.partitions import (
+    RANGE_END_TAG,
+    RANGE_START_TAG,
+    month_range_tags,
+    monthly_partitions,
+)
 from seg_assets.defs.resources import (
     GroundTruth,
     LandingFiles,
@@ -28,6 +34,7 @@ from seg_assets.defs.resources import (
     warehouse_resource,
 )
 from seg_assets.defs.sources.assets import SOURCE_CONTRACTS
+from seg_assets.lib.automation.settings import load_automation_settings
 from seg_assets.lib.generator import GeneratorSettings, generate
 from seg_assets.lib.kpi.settings import load_kpi_settings
 from seg_assets.lib.model_runner import MonthWindow, run_model
@@ -107,11 +114,13 @@ def run_pipeline(
     overrides: Path | None = None,
     truth: Path | None = None,
     run_config: Mapping[str, object] | None = None,
+    instance: dg.DagsterInstance | None = None,
 ) -> dg.ExecuteInProcessResult:
     """Materialize the pipeline (or a selection) with its checks into ``database``.
 
     Steward overrides come from ``overrides`` (none by default) and planted truth from
     ``truth`` (by default ``truth`` beside the landing folder, where the generator writes it).
+    The run is recorded in ``instance`` (a fresh ephemeral one by default).
     """
     return dg.materialize(
         [*defs.assets, *defs.asset_checks],
@@ -127,7 +136,7 @@ def run_pipeline(
         tags=dict(tags or month_range_tags()),
         selection=selection,
         raise_on_error=raise_on_error,
-        instance=dg.DagsterInstance.ephemeral(),
+        instance=instance or dg.DagsterInstance.ephemeral(),
         run_config=dict(run_config or {}),
     )
 
@@ -135,8 +144,11 @@ def run_pipeline(
 # The segmentation step (and its drift history) with the marts that read its tables.
 # Check evaluations of a full run: raw and staging conservation, 14 suites, 11 master-data
 # (golden-customer checks on segments and their history included), 4 cost-to-serve, 3
-# segmentation checks, the drift warning and one warning per KPI watched for alerts.
-CHECKS_PER_FULL_RUN = 13 + 13 + 14 + 11 + 4 + 3 + 1 + len(load_kpi_settings().alerts.kpis)
+# segmentation checks, the drift warning, one warning per KPI watched for alerts, and the
+# plausibility checks (key format and previous run per source, 7 master-data link rates).
+CHECKS_PER_FULL_RUN = (
+    13 + 13 + 14 + 11 + 4 + 3 + 1 + len(load_kpi_settings().alerts.kpis) + 13 + 13 + 7
+)
 
 SEGMENTATION_AND_MARTS = dg.AssetSelection.groups("segmentation") | dg.AssetSelection.assets(
     dg.AssetKey(["kpi", "fct_segment_profiles"]),
@@ -144,6 +156,29 @@ SEGMENTATION_AND_MARTS = dg.AssetSelection.groups("segmentation") | dg.AssetSele
     dg.AssetKey(["kpi", "dim_customer_segment_history"]),
     dg.AssetKey(["kpi", "fct_segment_migration"]),
 )
+
+
+def evaluate_sensor(
+    sensor: dg.SensorDefinition,
+    instance: dg.DagsterInstance,
+    cursor: str | None = None,
+    **resources,
+):
+    """One tick of ``sensor`` on ``instance`` from ``cursor``, as the daemon evaluates it."""
+    context = dg.build_sensor_context(instance=instance, cursor=cursor, resources=resources)
+    return sensor.evaluate_tick(context)
+
+
+def landing_sensor(settle_seconds: int = 0) -> dg.SensorDefinition:
+    """The landing sensor as config/automation.yaml sets it up, with ``settle_seconds`` of
+    settle time (none by default: tests write whole files)."""
+    settings = load_automation_settings().with_sensors(landing_settle_seconds=settle_seconds)
+    return build_landing_sensor(settings)
+
+
+def requested_months(request: dg.RunRequest) -> tuple[str, str]:
+    """First and last month a run request selects."""
+    return request.tags[RANGE_START_TAG], request.tags[RANGE_END_TAG]
 
 
 def config_copy(tmp_path: Path, file: str, **changes: object) -> Path:
@@ -206,6 +241,15 @@ def freeze_around_today(config_folder: Path, reason: str = "year-end close") -> 
         }
     ]
     path.write_text(yaml.safe_dump(automation))
+
+
+def assert_failed_before_any_step(result: dg.ExecuteInProcessResult) -> str:
+    """The run failed in set-up (its preflight): no step started. Returns the failure message."""
+    assert not result.success
+    started = [event for event in result.all_events if event.is_step_start]
+    assert started == []
+    failure = next(event for event in result.all_events if event.is_failure)
+    return failure.event_specific_data.error.to_string()
 
 
 def materialization_metadata(result: dg.ExecuteInProcessResult, key: list[str]) -> dict:

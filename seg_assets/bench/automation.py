@@ -14,7 +14,6 @@ Run one probe alone: ``python -m seg_assets.bench.automation PROBE --landing L -
 
 import argparse
 import csv
-import dataclasses
 import json
 import os
 import platform
@@ -171,7 +170,7 @@ def _tick(
     sensor = next(sensor for sensor in defs.sensors if sensor.name == name)
     if name == "landing_files_sensor":
         settings = load_automation_settings()
-        sensor = build_landing_sensor(dataclasses.replace(settings, landing_settle_seconds=0))
+        sensor = build_landing_sensor(settings.with_sensors(landing_settle_seconds=0))
     cursor = (state / CURSOR.format(probe=cursor_from)).read_text() if cursor_from else None
     instance = dg.DagsterInstance.ephemeral()
     started = time.perf_counter()

@@ -1,5 +1,5 @@
-"""Command line: ``seg-assets generate | materialize | summary | demo | models | bench | docs |
-ui``."""
+"""Command line: ``seg-assets generate | check | materialize | summary | demo | models | bench
+| docs | ui``."""
 
 import argparse
 import sys
@@ -8,6 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from seg_assets.bench.__main__ import add_arguments as add_bench_arguments
 from seg_assets.bench.__main__ import run as run_bench
+from seg_assets.cli.check import check
 from seg_assets.cli.commands import generate, materialize, summary, ui
 from seg_assets.cli.models import apply_decision, list_models, pending_models
 from seg_assets.lib.errors import SegAssetsError
@@ -70,6 +71,16 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
 
+    commands.add_parser(
+        "check",
+        help="validate the configuration and landing files; print what would run",
+        description=(
+            "Validate every file under config/ (unknown keys, types, ranges, references between"
+            " files) and the landing files (present, readable, every declared column), then"
+            " print what `seg-assets materialize` would run. Writes nothing; exits 1 on any"
+            " problem."
+        ),
+    )
     commands.add_parser("summary", help="print the warehouse's tables and row counts")
     demo = commands.add_parser("demo", help="generate (if absent), materialize, summarize")
     demo.add_argument("--regenerate", action="store_true", help="regenerate the sources")
@@ -134,6 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             generate(args.customers, args.months, args.order_lines, args.seed)
         elif args.command == "materialize":
             return materialize(args.partition, args.first, args.last, args.select)
+        elif args.command == "check":
+            return check()
         elif args.command == "summary":
             summary()
         elif args.command == "demo":

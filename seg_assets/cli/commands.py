@@ -60,7 +60,10 @@ def materialize(
     """Launch full_refresh (or an asset selection) on the code location, printing each asset
     as it completes; the run belongs to its job in the UI and can be re-executed there."""
     from seg_assets.cli.progress import materialize_run
+    from seg_assets.lib.config.catalog import validate_configuration
 
+    # Before the code location loads: one message listing every problem, not a location error.
+    validate_configuration()
     return materialize_run(partition, first, last, select)
 
 

@@ -28,6 +28,7 @@ from dagster._core.workspace.load_target import WorkspaceFileTarget
 from dagster._daemon.controller import get_daemon_statuses
 from dagster._utils.tags import normalize_tags
 
+from seg_assets.cli.run_workers import fail_if_worker_gone, fail_runs_of_dead_workers
 from seg_assets.lib.dagster_home import dagster_home
 from seg_assets.lib.errors import SegAssetsError
 from seg_assets.lib.project import PROJECT_ROOT
@@ -46,6 +47,8 @@ QUEUE_DAEMON = "QUEUED_RUN_COORDINATOR"
 HEARTBEAT_GRACE_SECONDS = 30
 # How often to look again while another run of the instance holds the warehouse.
 WAIT_POLL_SECONDS = 1.0
+# How often a followed run's worker is looked for (a killed worker leaves its run STARTED).
+WORKER_CHECK_SECONDS = 5.0
 # In DAGSTER_HOME: held while this module creates the instance's storage, and from the check
 # that no run is in progress until the run it launches is STARTING (see _instance_lock).
 INSTANCE_LOCK_FILE = "seg_assets_launch.lock"
@@ -164,6 +167,8 @@ def no_run_in_progress(
     reported: set[str] = set()
     while True:
         with _instance_lock(Path(instance.root_directory)):
+            # A run whose worker was killed would never finish: fail it rather than wait.
+            fail_runs_of_dead_workers(instance)
             run = _run_in_progress(instance)
             if run is None:
                 yield
@@ -259,6 +264,8 @@ def _create_and_start_run(
             asset_graph=repository.asset_graph,
         )
         if queue_daemon_alive(instance):
+            # The daemon's run monitoring cannot see a dead worker's run, which holds the queue.
+            fail_runs_of_dead_workers(instance)
             run = create_run()
             ahead = _run_in_progress(instance)
             instance.submit_run(run.run_id, workspace)
@@ -338,6 +345,7 @@ def follow_run(
     with project_instance() as instance:
         cursor = None
         warned = False
+        next_worker_check = time.monotonic() + WORKER_CHECK_SECONDS
         while True:
             run = instance.get_run_by_id(run_id)
             if run is None:
@@ -359,4 +367,8 @@ def follow_run(
                 continue
             if run.is_finished:
                 return run.status
+            if time.monotonic() >= next_worker_check:
+                # A killed run worker never reports the end: the run is failed instead.
+                fail_if_worker_gone(instance, run)
+                next_worker_check = time.monotonic() + WORKER_CHECK_SECONDS
             time.sleep(poll_seconds)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import dagster as dg
 from dagster._core.storage.dagster_run import FINISHED_STATUSES
+from dagster._utils.error import SerializableErrorInfo
 
 from seg_assets.cli.launch import (
     follow_run,
@@ -74,22 +75,28 @@ class RunProgress:
                 else:
                     self.warnings.append(line)
         elif event.event_type == dg.DagsterEventType.STEP_FAILURE:
-            error = event.event_specific_data.error
-            cause = error.cause or error
-            # The message starts with the exception's qualified class name: keep only the text.
-            message = cause.message.strip().split(": ", 1)[-1]
+            message = _root_cause(event.event_specific_data.error)
             self.failures.append(f"{event.step_key}: {message}")
             print(f"      step failed: {event.step_key}: {message}", flush=True)
         elif event.event_type == dg.DagsterEventType.RUN_FAILURE:
-            # A run can fail outside any step (resources, the run worker): then say why.
+            # A run can fail outside any step (the preflight when resources are set up, the run
+            # worker): then say why, in the words of the error that started it.
             error = event.event_specific_data.error if event.event_specific_data else None
             if error is not None and not self.failures:
-                self.failures.append(f"run: {error.message.strip()}")
+                self.failures.append(f"run: {_root_cause(error)}")
 
     def _print_progress_log(self, entry: dg.EventLogEntry) -> None:
         step = entry.step_key or ""
         if entry.level == logging.INFO and step.startswith(PROGRESS_LOG_STEPS):
             print(f"      {step}: {entry.user_message}", flush=True)
+
+
+def _root_cause(error: SerializableErrorInfo) -> str:
+    """The text of the innermost error, without Dagster's wrappers or the exception's qualified
+    class name that starts each message."""
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip().split(": ", 1)[-1]
 
 
 def _run_tags(partition: str | None, first: str | None, last: str | None) -> dict[str, str]:

@@ -22,5 +22,9 @@ def dagster_home() -> Path:
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists() or config.read_text() == _EARLIER_DEFAULT:
-        shutil.copyfile(project_instance_config(), config)
+        # Written aside and renamed: a process starting at the same moment reads the whole
+        # file or none, never half of it.
+        staged = config.with_name(f".dagster.yaml.{os.getpid()}")
+        shutil.copyfile(project_instance_config(), staged)
+        staged.replace(config)
     return home

@@ -7,6 +7,8 @@ that name the system, file, line and column and say what to do, never DuckDB's r
 
 import csv
 import re
+from collections.abc import Iterable
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -272,3 +274,26 @@ def read_error(landing: LandingFile, error: duckdb.Error) -> SourceContractError
     if landing.contract.format == "parquet":
         problem += "; the file is cut short or is not Parquet: deliver the complete extract again"
     return landing.error(problem)
+
+
+def landing_file_errors(
+    contracts: Iterable[SourceContract], landing_dir: Path
+) -> list[SourceContractError]:
+    """What :func:`open_landing_file` would refuse, for every source at once: the cheap checks
+    (present, readable, every declared column in the header) a run makes before it writes.
+
+    Parameters
+    ----------
+    contracts
+        The sources to check.
+    landing_dir
+        Root folder of the landing files.
+    """
+    errors = []
+    with closing(duckdb.connect()) as con:
+        for contract in contracts:
+            try:
+                open_landing_file(con, contract, landing_dir)
+            except SourceContractError as error:
+                errors.append(error)
+    return errors

@@ -1,7 +1,6 @@
 """Schedule and sensors evaluated against a real Dagster instance, real landing files and real
 DuckDB snapshots; the drift history built by a real run."""
 
-import dataclasses
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -9,12 +8,18 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import polars as pl
-from conftest import query, write_tiny_landing
+from conftest import (
+    evaluate_sensor,
+    landing_sensor,
+    query,
+    requested_months,
+    write_tiny_landing,
+)
 
 from seg_assets.definitions import defs
 from seg_assets.defs.automation.drift import build_drift_sensor
-from seg_assets.defs.automation.landing import REASON_TAG, TRIGGER_TAG, build_landing_sensor
-from seg_assets.defs.partitions import RANGE_END_TAG, RANGE_START_TAG, monthly_partitions
+from seg_assets.defs.automation.landing import REASON_TAG, TRIGGER_TAG
+from seg_assets.defs.partitions import monthly_partitions
 from seg_assets.defs.resources import LandingFiles, ServingFile, warehouse_resource
 from seg_assets.defs.sources import assets as sources
 from seg_assets.defs.sources.assets import raw_asset_key
@@ -28,10 +33,6 @@ SENSORS = {"landing_files_sensor", "drift_retrain_sensor", "stale_customer_keys_
 
 def _sensor(name: str) -> dg.SensorDefinition:
     return next(sensor for sensor in defs.sensors if sensor.name == name)
-
-
-def _months(request: dg.RunRequest) -> tuple[str, str]:
-    return request.tags[RANGE_START_TAG], request.tags[RANGE_END_TAG]
 
 
 def test_the_schedule_and_sensors_are_defined_running_with_descriptions():
@@ -60,41 +61,53 @@ def test_the_schedule_refreshes_the_month_that_closed_before_its_tick():
         scheduled_execution_time=datetime(2026, 12, 2, 6, tzinfo=UTC)
     )
     [request] = schedule.evaluate_tick(context).run_requests
-    assert _months(request) == ("2026-11-01", "2026-11-01")
+    assert requested_months(request) == ("2026-11-01", "2026-11-01")
     assert request.tags[TRIGGER_TAG] == "schedule"
-
-
-def _evaluate(sensor: dg.SensorDefinition, instance, cursor=None, **resources):
-    context = dg.build_sensor_context(instance=instance, cursor=cursor, resources=resources)
-    return sensor.evaluate_tick(context)
-
-
-def _landing_sensor(settle_seconds: int = 0) -> dg.SensorDefinition:
-    settings = load_automation_settings()
-    return build_landing_sensor(
-        dataclasses.replace(settings, landing_settle_seconds=settle_seconds)
-    )
 
 
 def test_the_landing_sensor_refreshes_only_the_months_a_corrected_extract_touches(tmp_path):
     landing = write_tiny_landing(tmp_path / "landing")
-    sensor = _landing_sensor()
+    sensor = landing_sensor()
     with dg.instance_for_test() as instance:
-        first = _evaluate(sensor, instance, landing=LandingFiles(path=str(landing)))
+        first = evaluate_sensor(sensor, instance, landing=LandingFiles(path=str(landing)))
         # Nothing was ever loaded: every file is new, the products file reaches every month.
         [everything] = first.run_requests
-        assert _months(everything) == (KEYS[0], KEYS[-1])
-        quiet = _evaluate(sensor, instance, first.cursor, landing=LandingFiles(path=str(landing)))
+        assert requested_months(everything) == (KEYS[0], KEYS[-1])
+        quiet = evaluate_sensor(
+            sensor, instance, first.cursor, landing=LandingFiles(path=str(landing))
+        )
         assert not quiet.run_requests
         orders = landing / "erp" / "orders.csv"
         orders.write_text(
             orders.read_text().replace("2024-12-03,2024-12-01", "2024-12-03,2024-12-02")
         )
-        late = _evaluate(sensor, instance, quiet.cursor, landing=LandingFiles(path=str(landing)))
+        late = evaluate_sensor(
+            sensor, instance, quiet.cursor, landing=LandingFiles(path=str(landing))
+        )
     [request] = late.run_requests
-    assert _months(request) == ("2024-12-01", "2024-12-01")
+    assert requested_months(request) == ("2024-12-01", "2024-12-01")
     assert "erp/orders.csv changed in 2024-12-01" in request.tags[REASON_TAG]
     assert request.tags[TRIGGER_TAG] == "landing"
+
+
+def test_a_correction_withdrawn_and_sent_again_gets_a_run_key_of_its_own(tmp_path):
+    landing = write_tiny_landing(tmp_path / "landing")
+    orders = landing / "erp" / "orders.csv"
+    original = orders.read_text()
+    corrected = original.replace("2024-12-03,2024-12-01", "2024-12-03,2024-12-02")
+    sensor, resources = landing_sensor(), {"landing": LandingFiles(path=str(landing))}
+    keys = []
+    with dg.instance_for_test() as instance:
+        cursor = evaluate_sensor(sensor, instance, **resources).cursor
+        for content in (corrected, original, corrected):
+            orders.write_text(content)
+            tick = evaluate_sensor(sensor, instance, cursor, **resources)
+            cursor = tick.cursor
+            [request] = tick.run_requests
+            keys.append(request.run_key)
+        # The daemon launches a run key once: the correction sent again must not reuse its key.
+        assert len(set(keys)) == 3
+        assert not evaluate_sensor(sensor, instance, cursor, **resources).run_requests
 
 
 def test_turned_on_over_a_loaded_warehouse_the_landing_sensor_launches_nothing(tmp_path):
@@ -112,7 +125,7 @@ def test_turned_on_over_a_loaded_warehouse_the_landing_sensor_launches_nothing(t
         assert result.success
         event = instance.get_latest_materialization_event(raw_asset_key("erp__orders"))
         assert len(event.asset_materialization.metadata["content_sha256"].value) == 64
-        tick = _evaluate(_landing_sensor(), instance, landing=LandingFiles(path=str(landing)))
+        tick = evaluate_sensor(landing_sensor(), instance, landing=LandingFiles(path=str(landing)))
     assert not tick.run_requests
     assert set(json.loads(tick.cursor)) >= {"erp__orders", "tms__shipments"}
 
@@ -122,8 +135,12 @@ def test_a_file_still_being_written_is_left_for_a_later_evaluation(tmp_path):
     for extract in landing.rglob("*.*"):
         extract.touch()  # delivered just now
     with dg.instance_for_test() as instance:
-        fresh = _evaluate(_landing_sensor(3600), instance, landing=LandingFiles(path=str(landing)))
-        settled = _evaluate(_landing_sensor(0), instance, landing=LandingFiles(path=str(landing)))
+        fresh = evaluate_sensor(
+            landing_sensor(3600), instance, landing=LandingFiles(path=str(landing))
+        )
+        settled = evaluate_sensor(
+            landing_sensor(0), instance, landing=LandingFiles(path=str(landing))
+        )
     assert not fresh.run_requests
     assert json.loads(fresh.cursor) == {}
     assert settled.run_requests
@@ -153,11 +170,11 @@ def test_the_drift_sensor_asks_for_one_retrain_per_episode(tmp_path):
     serving = ServingFile(path=str(_drift_snapshot(tmp_path / "serving.duckdb", "act")))
     sensor = _sensor("drift_retrain_sensor")
     with dg.instance_for_test() as instance:
-        first = _evaluate(sensor, instance, serving=serving)
-        second = _evaluate(sensor, instance, first.cursor, serving=serving)
+        first = evaluate_sensor(sensor, instance, serving=serving)
+        second = evaluate_sensor(sensor, instance, first.cursor, serving=serving)
     [request] = first.run_requests
     assert request.run_config == {"ops": {"segment_customers": {"config": {"retrain": True}}}}
-    assert _months(request) == ("2026-08-01", "2026-08-01")
+    assert requested_months(request) == ("2026-08-01", "2026-08-01")
     assert "PSI of units per line 0.31" in request.tags[REASON_TAG]
     assert request.tags["seg_assets/drifted_model"] == "2026-07-aaa"
     assert not second.run_requests
@@ -166,10 +183,10 @@ def test_the_drift_sensor_asks_for_one_retrain_per_episode(tmp_path):
 
 def test_the_drift_sensor_in_dry_run_records_what_it_would_launch(tmp_path):
     serving = ServingFile(path=str(_drift_snapshot(tmp_path / "serving.duckdb", "act")))
-    settings = dataclasses.replace(load_automation_settings(), drift_dry_run=True)
+    settings = load_automation_settings().with_sensors(drift_dry_run=True)
     sensor = build_drift_sensor(settings)
     with dg.instance_for_test() as instance:
-        tick = _evaluate(sensor, instance, serving=serving)
+        tick = evaluate_sensor(sensor, instance, serving=serving)
     assert not tick.run_requests
     assert tick.skip_message.startswith("dry run: would launch a retrain of 2026-08-01")
     assert "DRY RUN" in sensor.description
@@ -179,8 +196,10 @@ def test_the_drift_sensor_waits_without_a_snapshot_and_ignores_watch(tmp_path):
     sensor = _sensor("drift_retrain_sensor")
     watch = ServingFile(path=str(_drift_snapshot(tmp_path / "watch.duckdb", "watch")))
     with dg.instance_for_test() as instance:
-        missing = _evaluate(sensor, instance, serving=ServingFile(path=str(tmp_path / "no.duckdb")))
-        watched = _evaluate(sensor, instance, serving=watch)
+        missing = evaluate_sensor(
+            sensor, instance, serving=ServingFile(path=str(tmp_path / "no.duckdb"))
+        )
+        watched = evaluate_sensor(sensor, instance, serving=watch)
     assert not missing.run_requests and "no drift history" in missing.skip_message
     assert not watched.run_requests and "is watch" in watched.skip_message
 
@@ -198,9 +217,9 @@ def test_the_stale_keys_sensor_refreshes_months_on_superseded_customer_keys(tmp_
         )
     sensor = _sensor("stale_customer_keys_sensor")
     with dg.instance_for_test() as instance:
-        tick = _evaluate(sensor, instance, serving=ServingFile(path=str(serving)))
+        tick = evaluate_sensor(sensor, instance, serving=ServingFile(path=str(serving)))
     [request] = tick.run_requests
-    assert _months(request) == ("2025-03-01", "2025-04-01")
+    assert requested_months(request) == ("2025-03-01", "2025-04-01")
     assert request.tags[TRIGGER_TAG] == "stale_keys"
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from seg_assets.definitions import _check_lineage, defs
+from seg_assets.definitions import defs
+from seg_assets.defs.code_location import _check_lineage
 from seg_assets.lib.errors import ModelDefinitionError
 
 PROJECT = Path(__file__).resolve().parents[2]

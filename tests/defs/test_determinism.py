@@ -6,11 +6,10 @@ import shutil
 
 import pytest
 from conftest import run_pipeline
+from reliability_helpers import differing_tables, warehouse_checksums
 
 from seg_assets.lib.generator import GeneratorSettings, generate
 from seg_assets.lib.project import config_dir
-from seg_assets.lib.warehouse import connect_warehouse
-from seg_assets.lib.warehouse.checksums import table_checksums
 
 pytestmark = pytest.mark.reliability
 
@@ -27,11 +26,6 @@ def test_two_runs_of_the_same_inputs_in_two_folders_give_the_same_tables(tmp_pat
     for root in (first, second):
         database = root / "warehouse.duckdb"
         assert run_pipeline(database, root / "landing").success
-        with connect_warehouse(database, read_only=True) as con:
-            checksums.append(table_checksums(con))
+        checksums.append(warehouse_checksums(database))
     assert len(checksums[0]) > 100
-    assert checksums[0].keys() == checksums[1].keys()
-    differ = sorted(
-        table for table, checksum in checksums[0].items() if checksums[1][table] != checksum
-    )
-    assert differ == []
+    assert differing_tables(*checksums) == []

@@ -132,13 +132,21 @@ def test_config_file_holds_the_defaults_and_the_demo_drift_episode() -> None:
 
 
 def test_invalid_settings_name_the_problem(tmp_path: Path) -> None:
-    with pytest.raises(GeneratorConfigError, match="customers must be at least 50"):
-        GeneratorSettings(customers=10)
-    with pytest.raises(GeneratorConfigError, match="first day of a month"):
-        GeneratorSettings(start_month=dt.date(2025, 1, 15))
+    defaults = GeneratorSettings()
+    with pytest.raises(
+        GeneratorConfigError, match=r"scale\.customers: should be greater than or equal to 50"
+    ):
+        defaults.replace(customers=10)
+    with pytest.raises(
+        GeneratorConfigError, match=r"scale\.start_month: 2025-01-15 is not the first day"
+    ):
+        defaults.replace(start_month=dt.date(2025, 1, 15))
     bad = tmp_path / "generator.yaml"
     bad.write_text("faults:\n  missing_invoice: 0.01\n")
-    with pytest.raises(GeneratorConfigError, match="missing_invoice"):
+    with pytest.raises(
+        GeneratorConfigError,
+        match=rf"^{bad}: line 2, column 3: faults\.missing_invoice: unknown key",
+    ):
         GeneratorSettings.from_yaml(bad)
 
 

@@ -108,7 +108,7 @@ def test_a_utf8_byte_order_mark_and_windows_line_ends_just_work(con, tmp_path):
 
 @pytest.mark.parametrize("encoding", ["latin-1", "utf-16"])
 def test_a_declared_encoding_is_decoded(con, tmp_path, encoding):
-    contract = SourceContract(**{**CONTRACT.__dict__, "encoding": encoding})
+    contract = CONTRACT.model_copy(update={"encoding": encoding})
     content = "thing_id,thing_name,units\nA,M\u00fcller,1\n".encode(encoding)
     load_raw_table(con, contract, write_landing_file(tmp_path, contract, content), "r")
     assert _names(con) == [("A", "M\u00fcller")]
@@ -127,7 +127,7 @@ def test_extra_and_unnamed_columns_are_ignored_by_name_or_position(con, tmp_path
 
 
 def test_a_truncated_parquet_file_fails_with_a_hint(con, tmp_path):
-    contract = SourceContract(**{**CONTRACT.__dict__, "format": "parquet"})
+    contract = CONTRACT.model_copy(update={"format": "parquet"})
     whole = tmp_path / "whole.parquet"
     pl.DataFrame({"thing_id": ["A"], "thing_name": ["Alpha"], "units": [1]}).write_parquet(whole)
     cut = whole.read_bytes()[: whole.stat().st_size // 2]
@@ -138,7 +138,7 @@ def test_a_truncated_parquet_file_fails_with_a_hint(con, tmp_path):
 
 
 def test_a_parquet_file_without_rows_fails(con, tmp_path):
-    contract = SourceContract(**{**CONTRACT.__dict__, "format": "parquet"})
+    contract = CONTRACT.model_copy(update={"format": "parquet"})
     empty = tmp_path / "empty.parquet"
     pl.DataFrame(
         schema={"thing_id": pl.String, "thing_name": pl.String, "units": pl.Int32}

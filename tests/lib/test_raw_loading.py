@@ -73,7 +73,7 @@ def test_extra_columns_are_ignored_and_reported(con, tmp_path):
 
 
 def test_parquet_sources_keep_row_numbers(con, tmp_path):
-    contract = SourceContract(**{**CONTRACT.__dict__, "format": "parquet"})
+    contract = CONTRACT.model_copy(update={"format": "parquet"})
     folder = tmp_path / "landing" / "erp"
     folder.mkdir(parents=True)
     pl.DataFrame(
@@ -113,7 +113,7 @@ def test_a_failed_load_leaves_the_published_tables_unchanged(con, tmp_path):
 
 
 def test_an_empty_extract_loads_when_the_contract_allows_it(con, tmp_path):
-    contract = SourceContract(**{**CONTRACT.__dict__, "allow_empty": True})
+    contract = CONTRACT.model_copy(update={"allow_empty": True})
     landing = _landing(tmp_path, "thing_id,made_on,units\n", contract)
     result = load_raw_table(con, contract, landing, "r")
     assert (result.rows_in_file, result.rows_loaded, result.rows_quarantined) == (0, 0, 0)
@@ -174,7 +174,7 @@ def test_exact_values_in_other_spellings_are_kept(con, tmp_path):
 
 
 def test_nan_and_infinity_in_a_typed_parquet_column_are_quarantined(con, tmp_path):
-    contract = SourceContract(**{**MEASURED.__dict__, "format": "parquet"})
+    contract = MEASURED.model_copy(update={"format": "parquet"})
     folder = tmp_path / "landing" / "wms"
     folder.mkdir(parents=True)
     pl.DataFrame(

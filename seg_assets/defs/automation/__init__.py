@@ -6,14 +6,10 @@ from datetime import timedelta
 import dagster as dg
 
 from seg_assets.defs.automation.drift import build_drift_sensor
-from seg_assets.defs.automation.landing import build_landing_sensor, check_landing_sources
+from seg_assets.defs.automation.landing import build_landing_sensor
 from seg_assets.defs.automation.schedule import build_monthly_schedule
 from seg_assets.defs.automation.stale_keys import build_stale_keys_sensor
-from seg_assets.lib.automation.settings import (
-    AutomationSettings,
-    default_automation_settings_path,
-    load_automation_settings,
-)
+from seg_assets.lib.automation.settings import AutomationSettings, load_automation_settings
 
 
 def with_freshness(defs: dg.Definitions, settings: AutomationSettings) -> dg.Definitions:
@@ -36,8 +32,8 @@ def with_freshness(defs: dg.Definitions, settings: AutomationSettings) -> dg.Def
 
 def automation_defs() -> tuple[dg.Definitions, AutomationSettings]:
     """The schedule and sensors built from config/automation.yaml, and those settings."""
+    # Landing sources and their columns are checked against config/sources.yaml on load.
     settings = load_automation_settings()
-    check_landing_sources(settings, default_automation_settings_path())
     defs = dg.Definitions(
         schedules=[build_monthly_schedule(settings)],
         sensors=[

@@ -41,9 +41,7 @@ order by segments.as_of_month, segments.customer_key
 
 def _month_settings(settings: BootstrapSettings, month: date) -> BootstrapSettings:
     """A seed per month: a month's intervals do not depend on which other months exist."""
-    return BootstrapSettings(
-        settings.resamples, settings.confidence, settings.seed + month.year * 100 + month.month
-    )
+    return settings.model_copy(update={"seed": settings.seed + month.year * 100 + month.month})
 
 
 @dg.asset(

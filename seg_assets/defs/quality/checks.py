@@ -103,10 +103,11 @@ def suite_check(
                 previous = count_rows(con, before) or None
             else:
                 previous = previous_rows_validated(con, table, context.run.run_id)
-            parameters = resolve_parameters(con, suite, scope, settings["thresholds"], previous)
+            thresholds = settings.thresholds.as_mapping()
+            parameters = resolve_parameters(con, suite, scope, thresholds, previous)
             limits = BatchLimits(
-                rows=int(settings["validation"]["batch_rows"]),
-                unique_rows=int(settings["validation"]["unique_batch_rows"]),
+                rows=settings.validation.batch_rows,
+                unique_rows=settings.validation.unique_batch_rows,
             )
             outcome = validate_suite(con, suite, scope, parameters, limits)
             record_outcome(con, context.run.run_id, outcome)

@@ -2,8 +2,10 @@
 
 A file is first compared by size and modification time, then by content digest; only a file
 whose content changed is read, with an in-memory DuckDB, into one fingerprint per month (row
-count and the sum of row hashes: independent of row order). The months whose fingerprint
-differs from the last one seen are the months the file touches.
+count and the sum of row hashes: independent of row order). A row touches the month of its own
+date and every month of the rows it links to in other files (a shipment: the month it left and
+its order's month). The months whose fingerprint differs from the last one seen are the months
+the file touches.
 """
 
 import hashlib
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from seg_assets.lib.automation.settings import LandingMonths
+from seg_assets.lib.automation.settings import LandingMonths, ParentLink
 from seg_assets.lib.source_contracts import SourceContract
 
 # Rows whose month cannot be read (no parent row, unparseable date) share this bucket.
@@ -92,46 +94,32 @@ def _rows_sql(contract: SourceContract) -> str:
     return "read_csv($path, all_varchar = true, header = true, auto_detect = true)"
 
 
-def month_fingerprints(
-    con: duckdb.DuckDBPyConnection,
-    contract: SourceContract,
-    path: Path,
-    date_column: str,
-    parent: tuple[SourceContract, Path, str, str] | None = None,
-) -> dict[str, str]:
-    """Per month of ``date_column`` (or of the parent row joined on a key), ``count:hash-sum``.
+def _month(column: str) -> str:
+    """SQL of the first day of the month of ``rows.<column>`` (null when it is not a date)."""
+    return (
+        f"cast(date_trunc('month', try_cast(try_cast(rows.\"{column}\" as timestamp) as date))"
+        " as date)"
+    )
+
+
+def month_fingerprints(con: duckdb.DuckDBPyConnection, rows: str, params: dict) -> dict[str, str]:
+    """Per month a row touches, ``count:hash-sum`` of those rows (``UNKNOWN_MONTH``: none).
 
     Parameters
     ----------
     con
         An in-memory DuckDB connection (never the warehouse).
-    contract, path
-        The file read.
-    date_column
-        The column giving each row's month (in the parent when ``parent`` is given).
-    parent
-        ``(parent contract, parent path, parent date column, key)`` for a file whose rows get
-        their month from a parent file.
+    rows
+        SQL of the file's rows with ``_row_hash`` (the row's hash) and ``_months`` (the distinct
+        months the row touches), as ``LandingScan`` builds it.
+    params
+        The file paths ``rows`` binds.
     """
-    rows = _rows_sql(contract)
-    params: dict[str, object] = {"path": str(path)}
-    if parent is None:
-        month = f'try_cast(try_cast(rows."{date_column}" as timestamp) as date)'
-        source = f"{rows} as rows"
-    else:
-        parent_contract, parent_path, parent_column, key = parent
-        params["parent_path"] = str(parent_path)
-        parent_rows = _rows_sql(parent_contract).replace("$path", "$parent_path")
-        month = f'try_cast(try_cast(parents."{parent_column}" as timestamp) as date)'
-        source = (
-            f'{rows} as rows left join (select distinct "{key}", "{parent_column}"'
-            f" from {parent_rows}) as parents"
-            f' on cast(rows."{key}" as varchar) = cast(parents."{key}" as varchar)'
-        )
     result = con.execute(
-        f"select strftime(date_trunc('month', {month}), '%Y-%m-%d') as month,"
-        " count(*) as row_count, sum(hash(rows)::hugeint) as hash_sum"
-        f" from {source} group by all",
+        "select strftime(month, '%Y-%m-%d') as month, count(*) as row_count,"
+        " sum(_row_hash::hugeint) as hash_sum from (select _row_hash,"
+        " unnest(if(len(_months) = 0, [null::date], _months)) as month"
+        f" from ({rows})) group by all",
         params,
     ).fetchall()
     return {(m or UNKNOWN_MONTH): f"{n}:{h}" for m, n, h in result}
@@ -152,24 +140,39 @@ class LandingScan:
     settle_seconds: float = 0.0
     con: duckdb.DuckDBPyConnection = field(default_factory=duckdb.connect)
 
-    def _fingerprints(self, source: str, path: Path) -> dict[str, str]:
+    def _links(self, source: str) -> list[ParentLink]:
+        """The parent files whose rows' months ``source``'s rows take (or also touch)."""
+        links = (self.months.via_parent.get(source), self.months.also_via.get(source))
+        return [link for link in links if link is not None]
+
+    def _row_months(self, source: str, path: Path, params: dict[str, object]) -> str:
+        """SQL of the rows of ``source``'s file at ``path`` with their hash and the distinct
+        months they touch: the month of their own date, and every month of the parent rows
+        they link to (a parent's own links included). Binds the paths it reads in ``params``."""
+        name = f"path{len(params)}"
+        params[name] = str(path)
+        months, joins = [], []
         if source in self.months.by_date:
-            column = self.months.by_date[source]
-            return month_fingerprints(self.con, self.contracts[source], path, column)
-        link = self.months.via_parent[source]
-        parent = self.contracts[link.parent]
-        return month_fingerprints(
-            self.con,
-            self.contracts[source],
-            path,
-            self.months.by_date[link.parent],
-            (
-                parent,
-                parent.landing_file(self.landing_dir),
-                self.months.by_date[link.parent],
-                link.key,
-            ),
+            months.append(f"[{_month(self.months.by_date[source])}]")
+        for number, link in enumerate(self._links(source)):
+            parent_path = self.contracts[link.parent].landing_file(self.landing_dir)
+            parents = self._row_months(link.parent, parent_path, params)
+            joins.append(
+                f' left join (select cast("{link.key}" as varchar) as _link_key,'
+                f" flatten(list(_months)) as _months from ({parents}) group by all) as link{number}"
+                f' on cast(rows."{link.key}" as varchar) = link{number}._link_key'
+            )
+            months.append(f"coalesce(link{number}._months, [])")
+        return (
+            "select rows.*, hash(rows) as _row_hash,"
+            f" list_distinct(flatten([{', '.join(months)}])) as _months"
+            f" from {_rows_sql(self.contracts[source]).replace('$path', '$' + name)} as rows"
+            + "".join(joins)
         )
+
+    def _fingerprints(self, source: str, path: Path) -> dict[str, str]:
+        params: dict[str, object] = {}
+        return month_fingerprints(self.con, self._row_months(source, path, params), params)
 
     def dated(self, source: str) -> bool:
         """Whether ``source``'s rows have a month (by date or through a parent)."""

@@ -2,6 +2,7 @@
 silently, and turn a failed validation into problems naming each key with a suggestion."""
 
 import difflib
+import re
 import types
 import typing
 from collections.abc import Iterator, Sequence
@@ -25,12 +26,19 @@ class ConfigModel(BaseModel):
 
 
 class InvalidEntry(ValueError):
-    """Raised by a model validator to blame one entry of the model (``key``, dotted for a
-    nested one) rather than the whole section."""
+    """Raised by a model validator to blame one entry of the model (``key``, written as in
+    messages: ``selection.min_segments``, ``features[2].weight``) rather than the whole
+    section."""
 
     def __init__(self, key: str, message: str) -> None:
         super().__init__(message)
-        self.key_path: KeyPath = tuple(key.split("."))
+        self.key_path: KeyPath = tuple(
+            int(index) if index else name for name, index in _KEY_PART.findall(key)
+        )
+
+
+# A dotted key's parts: names, and [n] list indexes.
+_KEY_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
 Item = TypeVar("Item")
@@ -43,6 +51,19 @@ def _tuple_from_list(value: Any) -> Any:
 # A YAML list read as a tuple (strict mode takes only tuples), items validated strictly.
 Items = Annotated[tuple[Item, ...], BeforeValidator(_tuple_from_list)]
 NonEmptyItems = Annotated[tuple[Item, ...], BeforeValidator(_tuple_from_list), Field(min_length=1)]
+
+
+def _listed_once(value: tuple[Item, ...]) -> tuple[Item, ...]:
+    twice = sorted({str(item) for item in value if value.count(item) > 1})
+    if twice:
+        raise ValueError(f"{', '.join(twice)} listed more than once")
+    return value
+
+
+UniqueItems = Annotated[Items[Item], AfterValidator(_listed_once)]
+"""A YAML list read as a tuple, each item at most once."""
+NonEmptyUniqueItems = Annotated[NonEmptyItems[Item], AfterValidator(_listed_once)]
+"""A non-empty YAML list read as a tuple, each item at most once."""
 
 Share = Annotated[float, Field(gt=0, le=1)]
 """A share of a whole in (0, 1]."""
@@ -119,11 +140,18 @@ def _unknown_key_message(model_type: type[BaseModel], key_path: KeyPath) -> str:
     return f"unknown key; {suggestion(key_path[-1], _allowed_keys(parent))}"
 
 
+_PYDANTIC_DICTIONARY = re.compile(r"a valid dictionary( or instance of \w+)?")
+_PYDANTIC_SUBJECT = re.compile(r"^(Input|Value|Dictionary|List|Tuple|String|Data) should")
+
+
 def _message(error: Any) -> str:
     message = str(error["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
         message = message.removeprefix(prefix)
-    message = message.replace("Input should", "should").replace("Field required", "required")
+    # Pydantic names its own types ("Input", "Dictionary", "Tuple"): say it in YAML's words.
+    message = _PYDANTIC_SUBJECT.sub("should", message).replace("Field required", "required")
+    message = _PYDANTIC_DICTIONARY.sub("a mapping", message.replace("a valid tuple", "a list"))
+    message = message.replace(" after validation", "")
     given = error.get("input")
     if error["type"] not in ("missing", "value_error") and not isinstance(given, dict | list):
         message += f" (got {given!r})"

@@ -55,6 +55,32 @@ def _positions(
     return problems
 
 
+def _scalars(node: yaml.Node) -> list[yaml.ScalarNode]:
+    if isinstance(node, yaml.ScalarNode):
+        return [node]
+    children = node.value if isinstance(node, yaml.SequenceNode) else []
+    if isinstance(node, yaml.MappingNode):
+        children = [part for pair in node.value for part in pair]
+    return [scalar for child in children for scalar in _scalars(child)]
+
+
+def _constructed(
+    loader: yaml.SafeLoader, node: yaml.Node, path: Path, error_type: type[ConfigFileError]
+) -> Any:
+    """The document's data; a scalar that parses but cannot be built (``2026-13-01`` is a
+    date in YAML's grammar, not in the calendar) is reported at its place."""
+    try:
+        return loader.construct_document(node)
+    except ValueError as error:
+        for scalar in _scalars(node):
+            try:
+                yaml.SafeLoader("").construct_object(scalar)
+            except ValueError:
+                problem = f"{scalar.value!r} cannot be read: {error}; quote it to keep it as text"
+                raise error_type(path, [ConfigProblem((), problem, _mark(scalar))]) from None
+        raise
+
+
 def read_yaml(path: Path, error_type: type[ConfigFileError] = ConfigFileError) -> YamlDocument:
     """Parse ``path``; a syntax error or a duplicate key raises ``error_type`` with the file,
     line and column.
@@ -79,11 +105,16 @@ def read_yaml(path: Path, error_type: type[ConfigFileError] = ConfigFileError) -
         problems = [] if node is None else _positions(node, (), positions)
         if problems:
             raise error_type(path, problems)
-        data = None if node is None else loader.construct_document(node)
+        data = None if node is None else _constructed(loader, node, path, error_type)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = None if mark is None else (mark.line + 1, mark.column + 1)
-        message = " ".join(str(part) for part in (error.context, error.problem) if part)
+        # The context (an unclosed bracket, say) often starts lines above where it was noticed.
+        context = error.context or ""
+        if error.context and error.context_mark is not None and error.context_mark is not mark:
+            started = error.context_mark
+            context += f" (line {started.line + 1}, column {started.column + 1})"
+        message = ": ".join(part for part in (context, error.problem or "") if part)
         raise error_type(path, [ConfigProblem((), f"invalid YAML: {message}", where)]) from None
     finally:
         loader.dispose()

@@ -1,51 +1,97 @@
-"""Settings of the synthetic source generator: scale, master-data quality, faults and drift."""
+"""Settings of the synthetic source generator from ``config/generator.yaml``: scale, behaviour
+mix, master-data quality, faults and drift, a typed schema validated on load."""
 
-import dataclasses
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
-import yaml
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, model_validator
 
-from seg_assets.lib.errors import SegAssetsError
-
-# Archetype names and their default share of customers; `archetypes.py` holds the behaviour.
-DEFAULT_ARCHETYPE_SHARES: tuple[tuple[str, float], ...] = (
-    ("large_steady", 0.10),
-    ("small_frequent", 0.25),
-    ("project_lumpy", 0.15),
-    ("high_returns", 0.10),
-    ("long_tail_occasional", 0.40),
+from seg_assets.lib.config import (
+    ConfigFileError,
+    ConfigModel,
+    ConfigProblem,
+    InvalidEntry,
+    NonEmptyItems,
+    NonNegativeInt,
+    PositiveInt,
+    Share,
+    load_config,
+    problems_of,
+    suggestion,
 )
+from seg_assets.lib.generator.archetypes import ARCHETYPE_NAMES
+from seg_assets.lib.project import config_dir
 
 
-class GeneratorConfigError(SegAssetsError):
+class GeneratorConfigError(ConfigFileError):
     """The generator settings (``config/generator.yaml`` or overrides) are invalid."""
 
 
-def _number(value: Any, key: str) -> float:
-    """A YAML number as float; anything else (text, booleans, lists) is a config error."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise GeneratorConfigError(f"{key} must be a number, got {value!r}")
-    return float(value)
+def _date_from_text(value: Any) -> Any:
+    """A date written as text (quoted in YAML, or given as an override)."""
+    if isinstance(value, dt.datetime):
+        raise ValueError(f"{value} has a time of day; write the date only, YYYY-MM-01")
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a date YYYY-MM-01") from None
+    return value
 
 
-def _section(value: Any, key: str, allowed: set[str]) -> dict[str, Any]:
-    """A mapping section of the YAML with only ``allowed`` keys."""
-    if not isinstance(value, Mapping):
-        raise GeneratorConfigError(f"{key} must be a mapping or null, got {value!r}")
-    unknown = {str(name) for name in value} - allowed
-    if unknown:
-        raise GeneratorConfigError(
-            f"{key}: unknown key(s) {sorted(unknown)}; allowed are {sorted(allowed)}"
-        )
-    return {str(name): item for name, item in value.items()}
+def _first_day(value: dt.date) -> dt.date:
+    if value.day != 1:
+        raise ValueError(f"{value} is not the first day of a month")
+    return value
 
 
-@dataclass(frozen=True)
-class ArchetypeSwitch:
+Month = Annotated[dt.date, BeforeValidator(_date_from_text), AfterValidator(_first_day)]
+"""The first day of a month."""
+
+
+def _archetype(value: str) -> str:
+    if value not in ARCHETYPE_NAMES:
+        raise ValueError(f"{value!r} is not an archetype; {suggestion(value, ARCHETYPE_NAMES)}")
+    return value
+
+
+ArchetypeName = Annotated[str, AfterValidator(_archetype)]
+ArchetypeShare = Annotated[float, Field(ge=0, le=1)]
+"""A share of customers; 0 leaves an archetype out."""
+FaultRate = Annotated[float, Field(ge=0, le=0.1)]
+"""A share of a file's records, at most a tenth: more would drown the clean data."""
+DuplicateShare = Annotated[float, Field(ge=0, le=0.5)]
+"""A share of customers with a second record in a system."""
+
+
+def _one_or_more(value: Any) -> Any:
+    """One archetype name, or a list of them."""
+    return (value,) if isinstance(value, str) else value
+
+
+class ArchetypeShares(ConfigModel):
+    """Share of customers per behavioural archetype (``archetypes.py`` holds the behaviour);
+    every archetype is named and the shares sum to 1."""
+
+    large_steady: ArchetypeShare = 0.10
+    small_frequent: ArchetypeShare = 0.25
+    project_lumpy: ArchetypeShare = 0.15
+    high_returns: ArchetypeShare = 0.10
+    long_tail_occasional: ArchetypeShare = 0.40
+
+    @model_validator(mode="after")
+    def _a_whole(self) -> Self:
+        missing = [name for name in type(self).model_fields if name not in self.model_fields_set]
+        if self.model_fields_set and missing:
+            raise ValueError(f"name every archetype: {', '.join(missing)} missing")
+        total = sum(self.model_dump().values())
+        if not 0.99 <= total <= 1.01:
+            raise ValueError(f"the shares sum to {total:g}; they must sum to 1")
+        return self
+
+
+class ArchetypeSwitch(ConfigModel):
     """From the drift month on, a share of the customers of some archetypes behave as another.
 
     Attributes
@@ -59,68 +105,29 @@ class ArchetypeSwitch:
         Archetype whose behaviour the switched customers take on (YAML key ``to``).
     """
 
-    share: float = 0.3
-    from_archetypes: tuple[str, ...] = ("long_tail_occasional",)
-    to_archetype: str = "large_steady"
+    share: Share = 0.3
+    from_archetypes: Annotated[NonEmptyItems[ArchetypeName], BeforeValidator(_one_or_more)] = Field(
+        default=("long_tail_occasional",), alias="from"
+    )
+    to_archetype: ArchetypeName = Field(default="large_steady", alias="to")
 
-    def __post_init__(self) -> None:
-        known = sorted(name for name, _ in DEFAULT_ARCHETYPE_SHARES)
-        problems = []
-        if not 0 < self.share <= 1:
-            problems.append(
-                f"drift.archetype_switch.share must be above 0 and at most 1, got {self.share}"
-                " (set archetype_switch: null for no switch)"
+    @model_validator(mode="after")
+    def _distinct(self) -> Self:
+        names = self.from_archetypes
+        if len(set(names)) < len(names):
+            raise InvalidEntry("from", "an archetype is listed twice")
+        if self.to_archetype in names:
+            raise InvalidEntry(
+                "to", f"{self.to_archetype} is also in from: customers would not change"
             )
-        names = list(self.from_archetypes)
-        if not names or len(set(names)) != len(names) or not set(names) <= set(known):
-            problems.append(
-                f"drift.archetype_switch.from must list distinct archetypes of {known}, got {names}"
-            )
-        if self.to_archetype not in known:
-            problems.append(
-                f"drift.archetype_switch.to must be one of {known}, got {self.to_archetype!r}"
-            )
-        elif self.to_archetype in names:
-            problems.append(
-                f"drift.archetype_switch.to ({self.to_archetype}) must not be in"
-                " drift.archetype_switch.from"
-            )
-        if problems:
-            raise GeneratorConfigError("; ".join(problems))
+        return self
 
     def as_dict(self) -> dict[str, Any]:
         """The switch in the YAML layout (keys ``share``, ``from``, ``to``)."""
         return {"share": self.share, "from": list(self.from_archetypes), "to": self.to_archetype}
 
-    @classmethod
-    def from_mapping(cls, value: Any) -> Self | None:
-        """Read ``drift.archetype_switch`` (``None`` when null); missing keys take defaults."""
-        if value is None:
-            return None
-        section = _section(value, "drift.archetype_switch", {"share", "from", "to"})
-        values: dict[str, Any] = {}
-        if "share" in section:
-            values["share"] = _number(section["share"], "drift.archetype_switch.share")
-        if "from" in section:
-            names = section["from"]
-            names = [names] if isinstance(names, str) else names
-            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-                raise GeneratorConfigError(
-                    "drift.archetype_switch.from must be an archetype name or a list of them,"
-                    f" got {section['from']!r}"
-                )
-            values["from_archetypes"] = tuple(names)
-        if "to" in section:
-            if not isinstance(section["to"], str):
-                raise GeneratorConfigError(
-                    f"drift.archetype_switch.to must be an archetype name, got {section['to']!r}"
-                )
-            values["to_archetype"] = section["to"]
-        return cls(**values)
 
-
-@dataclass(frozen=True)
-class MarketShift:
+class MarketShift(ConfigModel):
     """From the drift month on, every customer's units per order line change by a factor.
 
     Attributes
@@ -129,34 +136,22 @@ class MarketShift:
         Multiplies the units of every order line (before rounding to whole units).
     """
 
-    units_per_line_factor: float = 0.8
+    units_per_line_factor: Annotated[float, Field(ge=0.1, le=10)] = 0.8
 
-    def __post_init__(self) -> None:
-        factor = self.units_per_line_factor
-        if not 0.1 <= factor <= 10 or factor == 1:
-            raise GeneratorConfigError(
-                "drift.market_shift.units_per_line_factor must lie between 0.1 and 10 and"
-                f" differ from 1, got {factor} (set market_shift: null for no shift)"
+    @model_validator(mode="after")
+    def _a_change(self) -> Self:
+        if self.units_per_line_factor == 1:
+            raise InvalidEntry(
+                "units_per_line_factor", "1 changes nothing; set market_shift: null for no shift"
             )
+        return self
 
     def as_dict(self) -> dict[str, Any]:
         """The shift in the YAML layout."""
         return {"units_per_line_factor": self.units_per_line_factor}
 
-    @classmethod
-    def from_mapping(cls, value: Any) -> Self | None:
-        """Read ``drift.market_shift`` (``None`` when null); a missing factor takes the default."""
-        if value is None:
-            return None
-        section = _section(value, "drift.market_shift", {"units_per_line_factor"})
-        if "units_per_line_factor" not in section:
-            return cls()
-        key = "drift.market_shift.units_per_line_factor"
-        return cls(units_per_line_factor=_number(section["units_per_line_factor"], key))
 
-
-@dataclass(frozen=True)
-class DriftSettings:
+class DriftSettings(ConfigModel):
     """Planted drift: behaviour that changes from one month of the window on.
 
     Attributes
@@ -169,24 +164,15 @@ class DriftSettings:
         A change in every customer's order-line size, or ``None``.
     """
 
-    from_month: dt.date
+    from_month: Month
     archetype_switch: ArchetypeSwitch | None = None
     market_shift: MarketShift | None = None
 
-    def __post_init__(self) -> None:
-        problems = []
-        if not isinstance(self.from_month, dt.date) or isinstance(self.from_month, dt.datetime):
-            problems.append(f"drift.from_month must be a date YYYY-MM-01, got {self.from_month!r}")
-        elif self.from_month.day != 1:
-            problems.append(
-                f"drift.from_month must be the first day of a month, got {self.from_month}"
-            )
+    @model_validator(mode="after")
+    def _something_drifts(self) -> Self:
         if self.archetype_switch is None and self.market_shift is None:
-            problems.append(
-                "drift needs archetype_switch or market_shift (set drift: null for no drift)"
-            )
-        if problems:
-            raise GeneratorConfigError("; ".join(problems))
+            raise ValueError("set archetype_switch or market_shift (drift: null plants no drift)")
+        return self
 
     def as_dict(self) -> dict[str, Any]:
         """The drift in the YAML layout (for the manifest)."""
@@ -197,85 +183,110 @@ class DriftSettings:
             "market_shift": None if shift is None else shift.as_dict(),
         }
 
-    @classmethod
-    def from_mapping(cls, value: Any) -> Self | None:
-        """Read the ``drift`` section of ``config/generator.yaml`` (``None`` when null).
 
-        Parameters
-        ----------
-        value
-            ``None``, or a mapping with ``from_month`` (a date or ``YYYY-MM-01`` text) and
-            optional ``archetype_switch`` and ``market_shift`` sections.
-        """
-        if value is None:
-            return None
-        section = _section(value, "drift", {"from_month", "archetype_switch", "market_shift"})
-        if section.get("from_month") is None:
-            raise GeneratorConfigError("drift.from_month is required (a date YYYY-MM-01)")
-        from_month = section["from_month"]
-        if isinstance(from_month, str):
-            try:
-                from_month = dt.date.fromisoformat(from_month)
-            except ValueError as error:
-                raise GeneratorConfigError(
-                    f"drift.from_month must be a date YYYY-MM-01, got {section['from_month']!r}"
-                ) from error
-        return cls(
-            from_month=from_month,
-            archetype_switch=ArchetypeSwitch.from_mapping(section.get("archetype_switch")),
-            market_shift=MarketShift.from_mapping(section.get("market_shift")),
-        )
-
-
-@dataclass(frozen=True)
-class FaultRates:
-    """Share of records of the affected file that carry each planted fault.
+class FaultRates(ConfigModel):
+    """Share of records of the affected file that carry each planted fault, at most 0.1.
 
     Each fault is planted on exactly ``round(rate * n)`` records, where ``n`` is the number of
     clean records of its file: orders, order lines before duplicates are inserted, shipments.
     """
 
-    missing_freight_cost: float = 0.03
-    unknown_customer_id: float = 0.003
-    duplicate_order_line: float = 0.002
-    nonpositive_quantity: float = 0.002
-    delivery_before_ship: float = 0.005
-    requested_before_order: float = 0.002
-    inconsistent_customer_id_format: float = 0.02
-    unparseable_promised_date: float = 0.001
-    missing_order_date: float = 0.001
+    missing_freight_cost: FaultRate = 0.03
+    unknown_customer_id: FaultRate = 0.003
+    duplicate_order_line: FaultRate = 0.002
+    nonpositive_quantity: FaultRate = 0.002
+    delivery_before_ship: FaultRate = 0.005
+    requested_before_order: FaultRate = 0.002
+    inconsistent_customer_id_format: FaultRate = 0.02
+    unparseable_promised_date: FaultRate = 0.001
+    missing_order_date: FaultRate = 0.001
 
     def as_dict(self) -> dict[str, float]:
         """Rates by fault name, in declaration order."""
-        return dataclasses.asdict(self)
+        return self.model_dump()
 
 
-@dataclass(frozen=True)
-class GeneratorSettings:
+class Scale(ConfigModel):
+    """How much is generated: customers, the order window and the order lines in it.
+
+    Attributes
+    ----------
+    customers
+        Number of real (deduplicated) customers.
+    months
+        Length of the order window in months, starting at ``start_month``.
+    start_month
+        First day of the first month of the window.
+    order_lines
+        Target number of clean order lines; the actual count lands within about 2 %.
+    """
+
+    customers: Annotated[int, Field(ge=50)] = 5_000
+    months: Annotated[int, Field(ge=1, le=240)] = 25
+    start_month: Month = dt.date(2024, 11, 1)
+    order_lines: PositiveInt = 500_000
+
+    @model_validator(mode="after")
+    def _lines_per_month(self) -> Self:
+        if self.order_lines < 10 * self.months:
+            raise InvalidEntry(
+                "order_lines",
+                f"{self.order_lines} over {self.months} months is below 10 a month;"
+                f" set at least {10 * self.months}",
+            )
+        return self
+
+
+class MasterData(ConfigModel):
+    """Master-data quality: duplicates, hierarchy and cross-references between systems.
+
+    Attributes
+    ----------
+    erp_duplicate_share, crm_duplicate_share, finance_duplicate_share
+        Share of real customers with a second record in that system (at most 0.5).
+    subsidiary_share
+        Share of customers that belong to a parent customer (at most 0.6).
+    recorded_parent_share
+        Share of true parent links that the ERP records in ``parent_customer_id``.
+    crm_erp_ref_share
+        Share of CRM accounts whose ``erp_customer_ref`` is filled.
+    """
+
+    erp_duplicate_share: DuplicateShare = 0.02
+    crm_duplicate_share: DuplicateShare = 0.05
+    finance_duplicate_share: DuplicateShare = 0.03
+    subsidiary_share: Annotated[float, Field(ge=0, le=0.6)] = 0.15
+    recorded_parent_share: Annotated[float, Field(ge=0, le=1)] = 0.60
+    crm_erp_ref_share: Annotated[float, Field(ge=0, le=1)] = 0.30
+
+
+def _empty_is_default(value: Any) -> Any:
+    """A section left empty (every entry commented out) takes its defaults."""
+    return {} if value is None else value
+
+
+# Named as the origin of errors in settings changed in code (``replace``).
+REPLACED = Path("generator settings")
+# Settings given by their own name (``customers=300``) that live in a section of the file.
+SECTION_OF = {
+    **dict.fromkeys(Scale.model_fields, "scale"),
+    **dict.fromkeys(MasterData.model_fields, "master_data"),
+}
+
+
+class GeneratorSettings(ConfigModel):
     """Everything that determines the generated files; the same settings give the same bytes.
 
     Attributes
     ----------
     seed
         Root of every random stream.
-    customers
-        Number of real (deduplicated) customers.
-    months
-        Length of the order window in months, starting at ``start_month``.
-    order_lines
-        Target number of clean order lines; the actual count lands within about 2 %.
-    start_month
-        First day of the first month of the window.
+    scale
+        Customers, months and order lines.
     archetype_shares
-        Share of customers per behavioural archetype, as ``(name, share)`` pairs.
-    erp_duplicate_share, crm_duplicate_share, finance_duplicate_share
-        Share of real customers with a second record in that system.
-    subsidiary_share
-        Share of customers that belong to a parent customer.
-    recorded_parent_share
-        Share of true parent links that the ERP records in ``parent_customer_id``.
-    crm_erp_ref_share
-        Share of CRM accounts whose ``erp_customer_ref`` is filled.
+        Share of customers per behavioural archetype.
+    master_data
+        Duplicate, hierarchy and cross-reference shares.
     extract_lag_days
         Days between the window end and the extract: later payments are still open, later
         returns have not happened yet.
@@ -283,72 +294,84 @@ class GeneratorSettings:
         Planted fault rates.
     drift
         Planted drift from one month on, or ``None`` for none (then the output is exactly that
-        of a generator without drift).
+        of a generator without drift). A drift that begins after the window is dropped: the
+        episode has not begun in a shorter window.
     """
 
-    seed: int = 20241101
-    customers: int = 5_000
-    months: int = 25
-    order_lines: int = 500_000
-    start_month: dt.date = dt.date(2024, 11, 1)
-    archetype_shares: tuple[tuple[str, float], ...] = DEFAULT_ARCHETYPE_SHARES
-    erp_duplicate_share: float = 0.02
-    crm_duplicate_share: float = 0.05
-    finance_duplicate_share: float = 0.03
-    subsidiary_share: float = 0.15
-    recorded_parent_share: float = 0.60
-    crm_erp_ref_share: float = 0.30
-    extract_lag_days: int = 5
-    faults: FaultRates = field(default_factory=FaultRates)
+    seed: NonNegativeInt = 20241101
+    scale: Annotated[Scale, BeforeValidator(_empty_is_default)] = Scale()
+    archetype_shares: Annotated[ArchetypeShares, BeforeValidator(_empty_is_default)] = (
+        ArchetypeShares()
+    )
+    master_data: Annotated[MasterData, BeforeValidator(_empty_is_default)] = MasterData()
+    extract_lag_days: NonNegativeInt = 5
+    faults: Annotated[FaultRates, BeforeValidator(_empty_is_default)] = FaultRates()
     drift: DriftSettings | None = None
 
-    def __post_init__(self) -> None:
-        problems = []
-        if not (isinstance(self.seed, int) and self.seed >= 0):
-            problems.append(f"seed must be a non-negative integer, got {self.seed!r}")
-        if self.customers < 50:
-            problems.append(f"customers must be at least 50, got {self.customers}")
-        if not 1 <= self.months <= 240:
-            problems.append(f"months must be between 1 and 240, got {self.months}")
-        if self.order_lines < 10 * self.months:
-            problems.append(f"order_lines must be at least 10 per month, got {self.order_lines}")
-        if self.start_month.day != 1:
-            problems.append(f"start_month must be the first day of a month, got {self.start_month}")
-        if self.extract_lag_days < 0:
-            problems.append(f"extract_lag_days must be >= 0, got {self.extract_lag_days}")
-        known = {name for name, _ in DEFAULT_ARCHETYPE_SHARES}
-        names = [name for name, _ in self.archetype_shares]
-        if sorted(names) != sorted(known):
-            problems.append(f"archetype_shares must name each of {sorted(known)}, got {names}")
-        if any(share < 0 for _, share in self.archetype_shares) or not (
-            0.99 <= sum(share for _, share in self.archetype_shares) <= 1.01
-        ):
-            problems.append("archetype_shares must be non-negative and sum to 1")
-        shares = {
-            "erp_duplicate_share": (self.erp_duplicate_share, 0.5),
-            "crm_duplicate_share": (self.crm_duplicate_share, 0.5),
-            "finance_duplicate_share": (self.finance_duplicate_share, 0.5),
-            "subsidiary_share": (self.subsidiary_share, 0.6),
-            "recorded_parent_share": (self.recorded_parent_share, 1.0),
-            "crm_erp_ref_share": (self.crm_erp_ref_share, 1.0),
-        }
-        problems.extend(
-            f"{name} must be between 0 and {upper}, got {value}"
-            for name, (value, upper) in shares.items()
-            if not 0 <= value <= upper
-        )
-        rates = self.faults.as_dict()
-        problems.extend(
-            f"faults.{name} must be between 0 and 0.1, got {rate}"
-            for name, rate in rates.items()
-            if not 0 <= rate <= 0.1
-        )
-        if self._drift_begins_after_window():
-            # The episode has not begun in this (shorter) window: nothing to plant.
+    @model_validator(mode="after")
+    def _drift_in_window(self) -> Self:
+        if self.drift is None:
+            return self
+        if self.drift.from_month > self._last_month():
             object.__setattr__(self, "drift", None)
-        problems.extend(self._drift_problems())
-        if problems:
-            raise GeneratorConfigError("invalid generator settings: " + "; ".join(problems))
+        elif self.drift.from_month < self.start_month:
+            raise InvalidEntry(
+                "drift.from_month",
+                f"{self.drift.from_month} lies before the first generated month"
+                f" {self.start_month} (scale.start_month); a drift after the last month"
+                " plants nothing",
+            )
+        return self
+
+    @property
+    def customers(self) -> int:
+        """Number of real (deduplicated) customers."""
+        return self.scale.customers
+
+    @property
+    def months(self) -> int:
+        """Length of the order window in months."""
+        return self.scale.months
+
+    @property
+    def order_lines(self) -> int:
+        """Target number of clean order lines."""
+        return self.scale.order_lines
+
+    @property
+    def start_month(self) -> dt.date:
+        """First day of the first month of the window."""
+        return self.scale.start_month
+
+    @property
+    def erp_duplicate_share(self) -> float:
+        """Share of real customers with a second ERP customer record."""
+        return self.master_data.erp_duplicate_share
+
+    @property
+    def crm_duplicate_share(self) -> float:
+        """Share of real customers with two CRM accounts."""
+        return self.master_data.crm_duplicate_share
+
+    @property
+    def finance_duplicate_share(self) -> float:
+        """Share of real customers billed under two billing accounts."""
+        return self.master_data.finance_duplicate_share
+
+    @property
+    def subsidiary_share(self) -> float:
+        """Share of customers that belong to a parent customer."""
+        return self.master_data.subsidiary_share
+
+    @property
+    def recorded_parent_share(self) -> float:
+        """Share of true parent links the ERP records."""
+        return self.master_data.recorded_parent_share
+
+    @property
+    def crm_erp_ref_share(self) -> float:
+        """Share of CRM accounts with ``erp_customer_ref`` filled."""
+        return self.master_data.crm_erp_ref_share
 
     def _last_month(self) -> dt.date:
         first = self.start_month
@@ -357,29 +380,6 @@ class GeneratorSettings:
             (first.month - 1 + self.months - 1) % 12 + 1,
             1,
         )
-
-    def _drift_begins_after_window(self) -> bool:
-        drift = self.drift
-        return (
-            isinstance(drift, DriftSettings)
-            and isinstance(drift.from_month, dt.date)
-            and isinstance(self.start_month, dt.date)
-            and 1 <= self.months
-            and drift.from_month > self._last_month()
-        )
-
-    def _drift_problems(self) -> list[str]:
-        if self.drift is None:
-            return []
-        if not isinstance(self.drift, DriftSettings):
-            return [f"drift must be DriftSettings, a mapping or None, got {self.drift!r}"]
-        first = self.start_month
-        if self.drift.from_month < first:
-            return [
-                f"drift.from_month must not lie before the first generated month {first},"
-                f" got {self.drift.from_month} (a drift after the last month plants nothing)"
-            ]
-        return []
 
     @property
     def drift_month(self) -> int | None:
@@ -392,91 +392,53 @@ class GeneratorSettings:
     @property
     def archetype_share_map(self) -> dict[str, float]:
         """Archetype shares by name."""
-        return dict(self.archetype_shares)
+        return self.archetype_shares.model_dump()
 
     def replace(self, **changes: Any) -> Self:
-        """Return a copy with some fields changed (validated again).
+        """Return a copy with some settings changed, validated again.
 
-        ``drift`` may also be given in the YAML layout, e.g.
+        Settings of a section are given by their own name (``customers=300``,
+        ``crm_duplicate_share=0.1``); ``drift``, ``faults`` and ``archetype_shares`` take their
+        model, a mapping laid out like the file's section, or (``drift``) ``None``, e.g.
         ``drift={"from_month": "2025-11-01", "market_shift": {"units_per_line_factor": 0.8}}``.
         """
-        if isinstance(changes.get("drift"), Mapping):
-            changes["drift"] = DriftSettings.from_mapping(changes["drift"])
-        return dataclasses.replace(self, **changes)
+        data: dict[str, Any] = dict(self)
+        sections: dict[str, dict[str, Any]] = {}
+        problems = []
+        for name, value in changes.items():
+            if name in SECTION_OF:
+                sections.setdefault(SECTION_OF[name], {})[name] = value
+            elif name in type(self).model_fields:
+                data[name] = value
+            else:
+                known = [*type(self).model_fields, *SECTION_OF]
+                problems.append(
+                    ConfigProblem((name,), f"no such setting; {suggestion(name, known)}")
+                )
+        if problems:
+            raise GeneratorConfigError(REPLACED, problems)
+        for section, values in sections.items():
+            data[section] = {**getattr(self, section).model_dump(), **values}
+        try:
+            return type(self).model_validate(data)
+        except ValidationError as error:
+            raise GeneratorConfigError(REPLACED, problems_of(error, type(self))) from None
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain, JSON-friendly view of the settings (for the manifest)."""
+        """Plain, JSON-friendly view of the settings, sections flattened (for the manifest)."""
         return {
             "seed": self.seed,
             "customers": self.customers,
             "months": self.months,
             "order_lines": self.order_lines,
             "start_month": self.start_month.isoformat(),
-            "archetype_shares": dict(self.archetype_shares),
-            "erp_duplicate_share": self.erp_duplicate_share,
-            "crm_duplicate_share": self.crm_duplicate_share,
-            "finance_duplicate_share": self.finance_duplicate_share,
-            "subsidiary_share": self.subsidiary_share,
-            "recorded_parent_share": self.recorded_parent_share,
-            "crm_erp_ref_share": self.crm_erp_ref_share,
+            "archetype_shares": self.archetype_share_map,
+            **self.master_data.model_dump(),
             "extract_lag_days": self.extract_lag_days,
             "faults": self.faults.as_dict(),
             # Only when set: manifests of runs without drift keep their previous settings block.
             **({} if self.drift is None else {"drift": self.drift.as_dict()}),
         }
-
-    @classmethod
-    def from_mapping(cls, document: Mapping[str, Any], where: str = "settings") -> Self:
-        """Build settings from the nested layout of ``config/generator.yaml``.
-
-        Parameters
-        ----------
-        document
-            Mapping with optional keys ``seed``, ``scale``, ``archetype_shares``,
-            ``master_data``, ``extract_lag_days``, ``faults`` and ``drift``.
-        where
-            Name of the origin, used in error messages.
-        """
-        sections = {"seed", "scale", "archetype_shares", "master_data", "extract_lag_days"}
-        unknown = set(document) - sections - {"faults", "drift"}
-        if unknown:
-            raise GeneratorConfigError(f"{where}: unknown top-level key(s) {sorted(unknown)}")
-        values: dict[str, Any] = {}
-        if "seed" in document:
-            values["seed"] = document["seed"]
-        if "extract_lag_days" in document:
-            values["extract_lag_days"] = document["extract_lag_days"]
-        values.update(document.get("scale") or {})
-        values.update(document.get("master_data") or {})
-        if "start_month" in values and isinstance(values["start_month"], str):
-            try:
-                values["start_month"] = dt.date.fromisoformat(values["start_month"])
-            except ValueError as error:
-                raise GeneratorConfigError(
-                    f"{where}: scale.start_month {values['start_month']!r} is not YYYY-MM-DD"
-                ) from error
-        if document.get("archetype_shares"):
-            values["archetype_shares"] = tuple(
-                (str(name), float(share)) for name, share in document["archetype_shares"].items()
-            )
-        fault_names = {f.name for f in dataclasses.fields(FaultRates)}
-        faults = document.get("faults") or {}
-        unknown_faults = set(faults) - fault_names
-        if unknown_faults:
-            raise GeneratorConfigError(f"{where}: unknown fault(s) {sorted(unknown_faults)}")
-        values["faults"] = FaultRates(**{name: float(rate) for name, rate in faults.items()})
-        try:
-            values["drift"] = DriftSettings.from_mapping(document.get("drift"))
-        except GeneratorConfigError as error:
-            raise GeneratorConfigError(f"{where}: {error}") from error
-        field_names = {f.name for f in dataclasses.fields(cls)}
-        unknown_fields = set(values) - field_names
-        if unknown_fields:
-            raise GeneratorConfigError(f"{where}: unknown setting(s) {sorted(unknown_fields)}")
-        try:
-            return cls(**values)
-        except GeneratorConfigError as error:
-            raise GeneratorConfigError(f"{where}: {error}") from error
 
     @classmethod
     def from_yaml(cls, path: Path | str, **overrides: Any) -> Self:
@@ -487,21 +449,35 @@ class GeneratorSettings:
         path
             A file laid out like ``config/generator.yaml``.
         **overrides
-            Field values that replace the file's, e.g. ``seed=7`` or ``customers=300``;
-            ``drift`` takes ``DriftSettings``, ``None`` or a mapping laid out like the file's
-            ``drift`` section.
+            Settings that replace the file's, e.g. ``seed=7`` or ``customers=300`` (see
+            ``replace``).
         """
-        path = Path(path)
-        try:
-            document = yaml.safe_load(path.read_text()) or {}
-        except (OSError, yaml.YAMLError) as error:
-            raise GeneratorConfigError(
-                f"{path}: cannot read generator settings: {error}"
-            ) from error
-        settings = cls.from_mapping(document, where=str(path))
+        settings = load_config(Path(path), cls, GeneratorConfigError)
         if not overrides:
             return settings
         try:
             return settings.replace(**overrides)
         except GeneratorConfigError as error:
-            raise GeneratorConfigError(f"{path} with overrides: {error}") from error
+            problems = [
+                ConfigProblem(problem.key_path, f"{problem.message} (given as an override)")
+                for problem in error.problems
+            ]
+            raise GeneratorConfigError(Path(path), problems) from None
+
+
+def default_generator_settings_path() -> Path:
+    """``config/generator.yaml`` (``SEG_ASSETS_CONFIG`` moves the folder)."""
+    return config_dir() / "generator.yaml"
+
+
+def load_generator_settings(path: Path | None = None, **overrides: Any) -> GeneratorSettings:
+    """Read and validate the generator settings.
+
+    Parameters
+    ----------
+    path
+        The YAML file; ``config/generator.yaml`` by default.
+    **overrides
+        Settings that replace the file's (see ``GeneratorSettings.replace``).
+    """
+    return GeneratorSettings.from_yaml(path or default_generator_settings_path(), **overrides)

@@ -15,6 +15,8 @@ from itertools import combinations
 import numpy as np
 import polars as pl
 
+from seg_assets.lib.config import ConfigModel, NonNegativeInt, PositiveInt, Probability
+
 # What each measure sums: numerator and denominator columns of the customer frame.
 SUMMED = ("revenue", "cost_of_goods", "cost_to_serve", "orders")
 MEASURES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
@@ -77,13 +79,18 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
         )
 
 
-@dataclass(frozen=True)
-class BootstrapSettings:
-    """How many resamples, the interval's confidence and the seed."""
+class BootstrapSettings(ConfigModel):
+    """How many resamples, the interval's confidence and the seed (``differentials`` of
+    ``config/kpi.yaml``)."""
 
-    resamples: int
-    confidence: float
-    seed: int
+    bootstrap_resamples: PositiveInt
+    confidence: Probability
+    seed: NonNegativeInt
+
+    @property
+    def resamples(self) -> int:
+        """Customers resampled with replacement this many times within each segment."""
+        return self.bootstrap_resamples
 
 
 @dataclass(frozen=True)

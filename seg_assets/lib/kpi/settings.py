@@ -1,17 +1,30 @@
-"""KPI settings from ``config/kpi.yaml``, validated when they are read."""
+"""KPI settings from ``config/kpi.yaml``, a typed schema validated on load: the KPIs alerts
+watch are resolved against the columns of ``kpi.fct_segment_kpi_months``."""
 
-from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from seg_assets.lib.config_reader import ConfigReader
-from seg_assets.lib.errors import SegAssetsError
+from pydantic import Field, ValidationInfo, field_validator
+
+from seg_assets.lib.config import (
+    ConfigFileError,
+    ConfigModel,
+    InvalidEntry,
+    NonEmptyUniqueItems,
+    Probability,
+    load_config,
+    suggestion,
+)
 from seg_assets.lib.kpi.differentials import BootstrapSettings
-from seg_assets.lib.project import config_dir
+from seg_assets.lib.project import config_dir, sql_dir
+from seg_assets.lib.sql_models import parse_model
 
 AlertSide = Literal["below", "above", "both"]
 ALERT_SIDES: tuple[str, ...] = ("below", "above", "both")
+KPI_MART = ("kpi", "fct_segment_kpi_months")
 # Dimensions of kpi.fct_segment_kpi_months, and the KPI columns an alert may watch.
+Dimension = Literal["segment", "tier", "region", "all"]
 DIMENSIONS: tuple[str, ...] = ("segment", "tier", "region", "all")
 KPI_COLUMNS: tuple[str, ...] = (
     "on_time_rate_requested",
@@ -37,81 +50,68 @@ KPI_COLUMNS: tuple[str, ...] = (
 )
 
 
-class KpiConfigError(SegAssetsError):
+class KpiConfigError(ConfigFileError):
     """``config/kpi.yaml`` is malformed."""
 
 
-@dataclass(frozen=True)
-class AlertSettings:
+class AlertSettings(ConfigModel):
     """EWMA control limits and the series they watch."""
 
-    smoothing: float
-    sigmas: float
-    min_history_months: int
-    dimensions: tuple[str, ...]
-    kpis: dict[str, AlertSide]
+    smoothing: Probability
+    sigmas: float = Field(gt=0)
+    # The moving range needs two months; fewer could never set a limit.
+    min_history_months: int = Field(ge=2)
+    dimensions: NonEmptyUniqueItems[Dimension]
+    kpis: dict[str, AlertSide] = Field(min_length=1)
+
+    @field_validator("kpis")
+    @classmethod
+    def _watchable(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        mart_columns = (info.context or {}).get("kpi_mart_columns")
+        for kpi in value:
+            if kpi not in KPI_COLUMNS:
+                raise InvalidEntry(
+                    kpi,
+                    f"{kpi!r} is not a KPI of {'.'.join(KPI_MART)} alerts can watch; "
+                    f"{suggestion(kpi, KPI_COLUMNS)}",
+                )
+            if mart_columns is not None and kpi not in mart_columns:
+                raise InvalidEntry(
+                    kpi, f"{'.'.join(KPI_MART)} has no column {kpi!r} (see its SQL model)"
+                )
+        return value
 
 
-@dataclass(frozen=True)
-class KpiSettings:
+class KpiSettings(ConfigModel):
     """Everything ``config/kpi.yaml`` sets."""
 
     alerts: AlertSettings
     differentials: BootstrapSettings
 
 
-def _alerts(reader: ConfigReader, section: dict[str, Any]) -> AlertSettings:
-    reader.only_keys(
-        section, "alerts", ("smoothing", "sigmas", "min_history_months", "dimensions", "kpis")
-    )
-    smoothing = reader.key(section, "alerts", "smoothing", None, reader.probability)
-    sigmas = reader.key(section, "alerts", "sigmas", None, reader.number)
-    if sigmas <= 0:
-        raise reader.fail("alerts.sigmas", f"{sigmas!r} must be above 0")
-    history = reader.key(section, "alerts", "min_history_months", None, reader.positive_int)
-    if history < 2:
-        raise reader.fail("alerts.min_history_months", "needs at least 2 (one moving range)")
-    dimensions = section.get("dimensions")
-    if not isinstance(dimensions, list) or not dimensions:
-        raise reader.fail("alerts.dimensions", f"expected a list of {', '.join(DIMENSIONS)}")
-    kpis = reader.mapping(section.get("kpis"), "alerts.kpis")
-    if not kpis:
-        raise reader.fail("alerts.kpis", "name at least one KPI to watch")
-    return AlertSettings(
-        smoothing=smoothing,
-        sigmas=sigmas,
-        min_history_months=history,
-        dimensions=tuple(
-            reader.choice(dimension, DIMENSIONS, f"alerts.dimensions[{index}]")
-            for index, dimension in enumerate(dimensions)
-        ),
-        kpis={
-            reader.choice(kpi, KPI_COLUMNS, "alerts.kpis"): reader.choice(
-                side, ALERT_SIDES, f"alerts.kpis.{kpi}"
-            )
-            for kpi, side in kpis.items()
-        },
-    )
+def default_kpi_settings_path() -> Path:
+    """``config/kpi.yaml`` (``SEG_ASSETS_CONFIG`` moves the folder)."""
+    return config_dir() / "kpi.yaml"
 
 
-def _differentials(reader: ConfigReader, section: dict[str, Any]) -> BootstrapSettings:
-    where = "differentials"
-    reader.only_keys(section, where, ("bootstrap_resamples", "confidence", "seed"))
-    return BootstrapSettings(
-        resamples=reader.key(section, where, "bootstrap_resamples", None, reader.positive_int),
-        confidence=reader.key(section, where, "confidence", None, reader.probability),
-        seed=reader.key(section, where, "seed", None, reader.positive_int),
-    )
+@cache
+def kpi_mart_columns() -> tuple[str, ...] | None:
+    """Columns of ``kpi.fct_segment_kpi_months``, read from its SQL model."""
+    schema, name = KPI_MART
+    return parse_model(sql_dir() / schema / f"{name}.sql").output_columns()
 
 
 def load_kpi_settings(path: Path | None = None) -> KpiSettings:
-    """Read and validate ``config/kpi.yaml`` (or ``path``); errors name the file and key."""
-    reader = ConfigReader(path or config_dir() / "kpi.yaml", KpiConfigError)
-    document = reader.document()
-    reader.only_keys(document, "", ("alerts", "differentials"))
-    return KpiSettings(
-        alerts=_alerts(reader, reader.mapping(document.get("alerts"), "alerts")),
-        differentials=_differentials(
-            reader, reader.mapping(document.get("differentials"), "differentials")
-        ),
+    """Read and validate the KPI settings.
+
+    Parameters
+    ----------
+    path
+        The YAML file; ``config/kpi.yaml`` by default.
+    """
+    return load_config(
+        path or default_kpi_settings_path(),
+        KpiSettings,
+        KpiConfigError,
+        context={"kpi_mart_columns": kpi_mart_columns()},
     )

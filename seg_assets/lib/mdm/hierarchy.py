@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from seg_assets.lib.mdm.overrides import StewardOverride
-from seg_assets.lib.mdm.settings import HierarchySettings, MdmConfigError, MdmSettings
+from seg_assets.lib.mdm.overrides import StewardConflictError, StewardOverride
+from seg_assets.lib.mdm.settings import HierarchySettings, MdmSettings
 from seg_assets.lib.mdm.standardize import company_name
 
 EVIDENCE_STRENGTH = {"steward": 0, "erp_parent_id": 1, "crm_parent_name": 2}
@@ -224,7 +224,7 @@ def _break_cycles(chosen: dict[str, tuple], max_depth: int) -> list:
             cycle = path[path.index(node) :] if node in path else path
             weakest = max(cycle, key=lambda c: (EVIDENCE_STRENGTH[chosen[c][1]], c))
             if chosen[weakest][1] == "steward":
-                raise MdmConfigError(
+                raise StewardConflictError(
                     f"steward set_parent overrides form a cycle: {' -> '.join(cycle)}"
                 )
             parent, kind = chosen.pop(weakest)

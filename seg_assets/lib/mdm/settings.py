@@ -1,40 +1,167 @@
-"""Master-data settings from ``config/mdm.yaml``, validated when they are read."""
+"""Master-data settings from ``config/mdm.yaml``, a typed schema validated on load."""
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, Self
 
-import yaml
+import pydantic
+import sqlglot
+from pydantic import BeforeValidator, TypeAdapter, ValidationInfo, field_validator, model_validator
+from pydantic_core import InitErrorDetails
+from sqlglot.optimizer.qualify import qualify
 
-from seg_assets.lib.config_reader import ConfigReader
-from seg_assets.lib.errors import SegAssetsError
-from seg_assets.lib.project import config_dir
+from seg_assets.lib.config import (
+    ConfigFileError,
+    ConfigModel,
+    Identifier,
+    InvalidEntry,
+    Items,
+    KeyPath,
+    NonEmptyItems,
+    PositiveInt,
+    Probability,
+    Share,
+    load_config,
+    suggestion,
+)
+from seg_assets.lib.project import config_dir, sql_dir
 
-STANDARDIZERS = ("company_name", "street", "text", "code", "tax_id", "digits", "lower", "id_number")
+# The table every field is read from: one row per customer record of every system.
+RECORDS_MODEL = ("mdm", "customer_source_records")
+Standardizer = Literal[
+    "company_name", "street", "text", "code", "tax_id", "digits", "lower", "id_number"
+]
 SIMILARITY_METHODS = ("jaro_winkler", "jaccard")
 DISTANCE_METHODS = ("levenshtein", "numeric_difference", "date_difference")
-METHODS = ("exact", *SIMILARITY_METHODS, *DISTANCE_METHODS)
+Method = Literal[
+    "exact", "jaro_winkler", "jaccard", "levenshtein", "numeric_difference", "date_difference"
+]
+QUALITY_MEASURES = ("pairwise_precision", "pairwise_recall")
 
 
-class MdmConfigError(SegAssetsError):
+class MdmConfigError(ConfigFileError):
     """``config/mdm.yaml`` or the steward overrides file is malformed."""
 
 
-@dataclass(frozen=True)
-class Field:
-    """A compared field: a source-record column cleaned by a named standardizer."""
+def refuse_entries(model: str, problems: Sequence[tuple[KeyPath, Any, str]]) -> None:
+    """Raise every ``(key path, value, message)`` problem at once, each placed at its own entry
+    (list indexes included), from a model validator that checks entries against each other."""
+    if problems:
+        raise pydantic.ValidationError.from_exception_data(
+            model,
+            [
+                InitErrorDetails(
+                    type="value_error", loc=key_path, input=value, ctx={"error": ValueError(text)}
+                )
+                for key_path, value, text in problems
+            ],
+        )
 
-    name: str
-    column: str
-    standardizer: str
+
+def known_to_loader(value: str, info: ValidationInfo, facts: str, what: str) -> str:
+    """``value`` when it is one of the loader's ``facts`` (a key of the validation context)
+    or the loader gave none, else an error saying it is not ``what``."""
+    known = (info.context or {}).get(facts)
+    if known is not None and value not in known:
+        raise ValueError(f"{value!r} is not {what}; {suggestion(value, known)}")
+    return value
 
 
-@dataclass(frozen=True)
-class BlockingKey:
+def _word(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError(
+            f"{value!r} is not a word: YAML reads unquoted yes, no, on and off as true or false;"
+            " quote the word"
+        )
+    return value
+
+
+Word = Annotated[str, pydantic.Field(min_length=1), BeforeValidator(_word)]
+"""A non-empty piece of text from a word list."""
+_WORD_MAP = TypeAdapter(dict[Word, Annotated[str, BeforeValidator(_word)]])
+
+
+def _pairs(value: Any, info: ValidationInfo) -> Any:
+    """A YAML mapping of words as ``(key, value)`` pairs, errors placed at each key."""
+    if isinstance(value, list):
+        raise ValueError("write a mapping, one 'word: replacement' entry a line")
+    if isinstance(value, dict):
+        return tuple(_WORD_MAP.validate_python(value, strict=True, context=info.context).items())
+    return value
+
+
+def _upper_words(words: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(word.upper() for word in words)
+
+
+def _upper_pairs(pairs: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((key.upper(), value.upper()) for key, value in pairs)
+
+
+WordPairs = Annotated[tuple[tuple[str, str], ...], BeforeValidator(_pairs)]
+
+
+class Standardization(ConfigModel):
+    """Word lists the standardizers use (upper-cased where compared with upper-cased text)."""
+
+    transliterations: WordPairs = ()
+    connector_words: Annotated[Items[Word], pydantic.AfterValidator(_upper_words)] = ()
+    legal_forms: Annotated[Items[Word], pydantic.AfterValidator(_upper_words)] = ()
+    street_abbreviations: Annotated[WordPairs, pydantic.AfterValidator(_upper_pairs)] = ()
+
+    @model_validator(mode="after")
+    def _listed_once(self) -> Self:
+        problems = []
+        for key in ("connector_words", "legal_forms"):
+            words: tuple[str, ...] = getattr(self, key)
+            problems += [
+                ((key, index), word, f"{word!r} is listed twice (after upper-casing)")
+                for index, word in enumerate(words)
+                if word in words[:index]
+            ]
+        refuse_entries(type(self).__name__, problems)
+        return self
+
+
+class FieldSpec(ConfigModel):
+    """How a compared field is read: a source-record column cleaned by a standardizer."""
+
+    column: Identifier
+    standardizer: Standardizer
+
+    @field_validator("column")
+    @classmethod
+    def _record_column(cls, value: str, info: ValidationInfo) -> str:
+        return known_to_loader(
+            value, info, "record_columns", f"a column of {'.'.join(RECORDS_MODEL)}"
+        )
+
+
+class Field(FieldSpec):
+    """A compared field: its name (the key in ``fields``), column and standardizer."""
+
+    name: Identifier
+
+
+_FIELD_SPECS = TypeAdapter(dict[Identifier, FieldSpec])
+
+
+def _named_fields(value: Any, info: ValidationInfo) -> Any:
+    """``fields`` is written as a mapping of name to spec: each entry becomes a ``Field``."""
+    if isinstance(value, list):
+        raise ValueError("write a mapping, one '<name>: {column: ..., standardizer: ...}' a line")
+    if not isinstance(value, dict):
+        return value
+    specs = _FIELD_SPECS.validate_python(value, strict=True, context=info.context)
+    return tuple(Field(name=name, **dict(spec)) for name, spec in specs.items())
+
+
+class BlockingKey(ConfigModel):
     """A blocking key: a field, or its first ``first_chars`` characters."""
 
-    field: str
-    first_chars: int | None = None
+    field: Identifier
+    first_chars: PositiveInt | None = None
 
     @property
     def expression(self) -> str:
@@ -44,66 +171,130 @@ class BlockingKey:
         return f"substr({self.field}, 1, {self.first_chars})"
 
 
-@dataclass(frozen=True)
-class Comparison:
+def _key(value: Any) -> Any:
+    """A blocking key written as a bare field name."""
+    return {"field": value} if isinstance(value, str) else value
+
+
+BlockingRule = NonEmptyItems[Annotated[BlockingKey, BeforeValidator(_key)]]
+"""Records sharing every key (none of them empty) are candidate pairs."""
+
+
+class Comparison(ConfigModel):
     """How one field is compared: a method and its level thresholds."""
 
-    field: str
-    method: str
-    thresholds: tuple[float, ...] = ()
+    field: Identifier
+    method: Method
+    thresholds: Items[float] = ()
+
+    @model_validator(mode="after")
+    def _thresholds_fit_the_method(self) -> Self:
+        levels = list(self.thresholds)
+        if self.method == "exact":
+            if levels:
+                raise InvalidEntry("thresholds", "exact takes no thresholds; remove them")
+        elif not levels:
+            raise InvalidEntry("thresholds", f"method {self.method} needs thresholds")
+        elif self.method in SIMILARITY_METHODS and (
+            levels != sorted(set(levels), reverse=True) or not all(0 < t < 1 for t in levels)
+        ):
+            raise InvalidEntry(
+                "thresholds", "similarity thresholds must lie in (0, 1), highest first, each once"
+            )
+        elif self.method in DISTANCE_METHODS and (
+            levels != sorted(set(levels)) or any(t < 0 for t in levels)
+        ):
+            raise InvalidEntry(
+                "thresholds", "distance thresholds must be non-negative, lowest first, each once"
+            )
+        elif self.method == "levenshtein" and any(t != int(t) for t in levels):
+            raise InvalidEntry("thresholds", "levenshtein thresholds count edits: whole numbers")
+        return self
 
 
-@dataclass(frozen=True)
-class DeterministicRule:
+class DeterministicRule(ConfigModel):
     """Records that agree on all ``fields`` (none of them empty) are the same customer."""
 
-    name: str
-    fields: tuple[str, ...]
+    name: Identifier
+    fields: NonEmptyItems[Identifier]
 
 
-@dataclass(frozen=True)
-class Training:
+class Training(ConfigModel):
     """Seed and sizes of the unsupervised training of the probabilistic model."""
 
-    seed: int
-    u_sample_pairs: int
-    deterministic_recall: float
-    em_blocking_rules: tuple[tuple[BlockingKey, ...], ...]
-    min_pairs: int
+    seed: int = 0
+    u_sample_pairs: PositiveInt = 10_000_000
+    deterministic_recall: Probability = 0.7
+    em_blocking_rules: Items[BlockingRule] = ()
+    min_pairs: PositiveInt = 200
 
 
-@dataclass(frozen=True)
-class Standardization:
-    """Word lists the standardizers use."""
-
-    transliterations: tuple[tuple[str, str], ...]
-    connector_words: tuple[str, ...]
-    legal_forms: tuple[str, ...]
-    street_abbreviations: tuple[tuple[str, str], ...]
-
-
-@dataclass(frozen=True)
-class HierarchySettings:
+class HierarchySettings(ConfigModel):
     """How parent evidence is resolved."""
 
-    resolve_ambiguous_parent_names: bool
-    max_depth: int
+    resolve_ambiguous_parent_names: bool = True
+    max_depth: PositiveInt = 10
 
 
-@dataclass(frozen=True)
-class MdmSettings:
+class MdmSettings(ConfigModel):
     """Everything the matcher, the clustering and the hierarchy read from configuration."""
 
-    standardization: Standardization
-    fields: tuple[Field, ...]
-    deterministic_rules: tuple[DeterministicRule, ...]
-    comparisons: tuple[Comparison, ...]
-    blocking_rules: tuple[tuple[BlockingKey, ...], ...]
-    training: Training
-    match_threshold: float
-    what_if_thresholds: tuple[float, ...]
-    hierarchy: HierarchySettings
-    quality_targets: dict[str, float]
+    standardization: Standardization = Standardization()
+    fields: Annotated[NonEmptyItems[Field], BeforeValidator(_named_fields)]
+    deterministic_rules: Items[DeterministicRule] = ()
+    comparisons: NonEmptyItems[Comparison]
+    blocking_rules: NonEmptyItems[BlockingRule]
+    training: Training = Training()
+    match_threshold: Probability
+    what_if_thresholds: Items[Probability] = ()
+    hierarchy: HierarchySettings = HierarchySettings()
+    quality_targets: dict[str, Share] = pydantic.Field(default_factory=dict)
+
+    @field_validator("quality_targets")
+    @classmethod
+    def _known_measures(cls, targets: dict[str, float]) -> dict[str, float]:
+        for name in targets:
+            if name not in QUALITY_MEASURES:
+                raise InvalidEntry(name, f"no such measure; {suggestion(name, QUALITY_MEASURES)}")
+        return targets
+
+    @model_validator(mode="after")
+    def _references(self) -> Self:
+        """Every field named is a configured field; names, comparisons and thresholds once."""
+        names = self.field_names
+        problems: list[tuple[KeyPath, Any, str]] = []
+
+        def known(key_path: KeyPath, name: str) -> None:
+            if name not in names:
+                problems.append(
+                    (key_path, name, f"{name!r} is not a field; {suggestion(name, names)}")
+                )
+
+        def once(key_path: KeyPath, value: Any, earlier: Sequence[Any], what: str) -> None:
+            if value in earlier:
+                problems.append((key_path, value, f"{what} {value!r} is listed twice"))
+
+        rule_names = [rule.name for rule in self.deterministic_rules]
+        for i, rule in enumerate(self.deterministic_rules):
+            once(("deterministic_rules", i, "name"), rule.name, rule_names[:i], "rule")
+            for j, name in enumerate(rule.fields):
+                known(("deterministic_rules", i, "fields", j), name)
+                once(("deterministic_rules", i, "fields", j), name, rule.fields[:j], "field")
+        compared = [comparison.field for comparison in self.comparisons]
+        for i, name in enumerate(compared):
+            known(("comparisons", i, "field"), name)
+            once(("comparisons", i, "field"), name, compared[:i], "comparison of field")
+        for where, rules in (
+            (("blocking_rules",), self.blocking_rules),
+            (("training", "em_blocking_rules"), self.training.em_blocking_rules),
+        ):
+            for i, rule in enumerate(rules):
+                for j, key in enumerate(rule):
+                    known((*where, i, j, "field"), key.field)
+        for i, threshold in enumerate(self.what_if_thresholds):
+            once(("what_if_thresholds", i), threshold, self.what_if_thresholds[:i], "threshold")
+        refuse_entries(type(self).__name__, problems)
+        return self
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -116,162 +307,15 @@ def default_mdm_settings_path() -> Path:
     return config_dir() / "mdm.yaml"
 
 
-class _Reader(ConfigReader):
-    """Reads one document, naming the file and the entry in every error."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(path, MdmConfigError)
-
-    def known_field(self, value: Any, fields: tuple[str, ...], where: str) -> str:
-        if value not in fields:
-            raise self.fail(where, f"unknown field {value!r}; fields are {', '.join(fields)}")
-        return str(value)
-
-    def fields(self, document: dict[str, Any]) -> tuple[Field, ...]:
-        fields = []
-        for name, spec in (document.get("fields") or {}).items():
-            where = f"fields.{name}"
-            spec = spec or {}
-            standardizer = spec.get("standardizer")
-            if standardizer not in STANDARDIZERS:
-                raise self.fail(
-                    where, f"standardizer {standardizer!r} is not one of {', '.join(STANDARDIZERS)}"
-                )
-            fields.append(
-                Field(
-                    name=self.identifier(name, where),
-                    column=self.identifier(spec.get("column"), f"{where}.column"),
-                    standardizer=standardizer,
-                )
-            )
-        if not fields:
-            raise self.fail("fields", "at least one field is needed")
-        return tuple(fields)
-
-    def blocking_rule(
-        self, rule: Any, fields: tuple[str, ...], where: str
-    ) -> tuple[BlockingKey, ...]:
-        if not isinstance(rule, list) or not rule:
-            raise self.fail(where, "a blocking rule is a non-empty list of keys")
-        keys = []
-        for index, key in enumerate(rule):
-            key_where = f"{where}[{index}]"
-            if isinstance(key, dict):
-                keys.append(
-                    BlockingKey(
-                        field=self.known_field(key.get("field"), fields, key_where),
-                        first_chars=self.positive_int(key.get("first_chars"), key_where),
-                    )
-                )
-            else:
-                keys.append(BlockingKey(field=self.known_field(key, fields, key_where)))
-        return tuple(keys)
-
-    def comparison(self, entry: dict[str, Any], fields: tuple[str, ...], where: str) -> Comparison:
-        method = entry.get("method")
-        if method not in METHODS:
-            raise self.fail(where, f"method {method!r} is not one of {', '.join(METHODS)}")
-        thresholds = tuple(
-            self.number(t, f"{where}.thresholds") for t in entry.get("thresholds") or ()
-        )
-        if method != "exact" and not thresholds:
-            raise self.fail(where, f"method {method} needs thresholds")
-        if method in SIMILARITY_METHODS and (
-            list(thresholds) != sorted(thresholds, reverse=True)
-            or not all(0 < t < 1 for t in thresholds)
-        ):
-            raise self.fail(where, "similarity thresholds must lie in (0, 1), highest first")
-        if method in DISTANCE_METHODS and (
-            list(thresholds) != sorted(thresholds) or any(t < 0 for t in thresholds)
-        ):
-            raise self.fail(where, "distance thresholds must be non-negative, lowest first")
-        return Comparison(
-            field=self.known_field(entry.get("field"), fields, f"{where}.field"),
-            method=method,
-            thresholds=thresholds,
-        )
-
-    def settings(self, document: dict[str, Any]) -> MdmSettings:
-        fields = self.fields(document)
-        names = tuple(field.name for field in fields)
-        standardization = document.get("standardization") or {}
-        training = document.get("training") or {}
-        hierarchy = document.get("hierarchy") or {}
-        rules = tuple(
-            DeterministicRule(
-                name=self.identifier(rule.get("name"), f"deterministic_rules[{i}].name"),
-                fields=tuple(
-                    self.known_field(f, names, f"deterministic_rules[{i}].fields")
-                    for f in rule.get("fields") or ()
-                ),
-            )
-            for i, rule in enumerate(document.get("deterministic_rules") or ())
-        )
-        if any(not rule.fields for rule in rules):
-            raise self.fail("deterministic_rules", "every rule needs at least one field")
-        blocking = tuple(
-            self.blocking_rule(rule, names, f"blocking_rules[{i}]")
-            for i, rule in enumerate(document.get("blocking_rules") or ())
-        )
-        if not blocking:
-            raise self.fail("blocking_rules", "at least one blocking rule is needed")
-        comparisons = tuple(
-            self.comparison(entry, names, f"comparisons[{i}]")
-            for i, entry in enumerate(document.get("comparisons") or ())
-        )
-        if not comparisons:
-            raise self.fail("comparisons", "at least one comparison is needed")
-        return MdmSettings(
-            standardization=Standardization(
-                transliterations=tuple(
-                    (str(k), str(v))
-                    for k, v in (standardization.get("transliterations") or {}).items()
-                ),
-                connector_words=tuple(
-                    str(word).upper() for word in standardization.get("connector_words") or ()
-                ),
-                legal_forms=tuple(
-                    str(form).upper() for form in standardization.get("legal_forms") or ()
-                ),
-                street_abbreviations=tuple(
-                    (str(k).upper(), str(v).upper())
-                    for k, v in (standardization.get("street_abbreviations") or {}).items()
-                ),
-            ),
-            fields=fields,
-            deterministic_rules=rules,
-            comparisons=comparisons,
-            blocking_rules=blocking,
-            training=Training(
-                seed=int(self.number(training.get("seed", 0), "training.seed")),
-                u_sample_pairs=self.positive_int(
-                    training.get("u_sample_pairs", 1e7), "training.u_sample_pairs"
-                ),
-                deterministic_recall=self.probability(
-                    training.get("deterministic_recall", 0.7), "training.deterministic_recall"
-                ),
-                em_blocking_rules=tuple(
-                    self.blocking_rule(rule, names, f"training.em_blocking_rules[{i}]")
-                    for i, rule in enumerate(training.get("em_blocking_rules") or ())
-                ),
-                min_pairs=self.positive_int(training.get("min_pairs", 200), "training.min_pairs"),
-            ),
-            match_threshold=self.probability(document.get("match_threshold"), "match_threshold"),
-            what_if_thresholds=tuple(
-                self.probability(t, "what_if_thresholds")
-                for t in document.get("what_if_thresholds") or ()
-            ),
-            hierarchy=HierarchySettings(
-                resolve_ambiguous_parent_names=bool(
-                    hierarchy.get("resolve_ambiguous_parent_names", True)
-                ),
-                max_depth=self.positive_int(hierarchy.get("max_depth", 10), "hierarchy.max_depth"),
-            ),
-            quality_targets={
-                str(name): self.probability(value, f"quality_targets.{name}")
-                for name, value in (document.get("quality_targets") or {}).items()
-            },
-        )
+@cache
+def customer_record_columns() -> tuple[str, ...]:
+    """The columns of the customer-record model, read from its SQL: the columns fields may
+    name."""
+    schema, name = RECORDS_MODEL
+    sql = (sql_dir() / schema / f"{name}.sql").read_text()
+    # qualify expands the stars through the CTEs and the union of the systems' records.
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    return tuple(qualify(tree, dialect="duckdb", validate_qualify_columns=False).named_selects)
 
 
 def load_mdm_settings(path: Path | None = None) -> MdmSettings:
@@ -280,8 +324,12 @@ def load_mdm_settings(path: Path | None = None) -> MdmSettings:
     Parameters
     ----------
     path
-        The YAML file; ``config/mdm.yaml`` by default.
+        The YAML file; ``config/mdm.yaml`` by default. Field columns must be columns of
+        ``mdm.customer_source_records``.
     """
-    source = path or default_mdm_settings_path()
-    document = yaml.safe_load(source.read_text()) or {}
-    return _Reader(source).settings(document)
+    return load_config(
+        path or default_mdm_settings_path(),
+        MdmSettings,
+        MdmConfigError,
+        context={"record_columns": customer_record_columns()},
+    )

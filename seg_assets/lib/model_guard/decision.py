@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from seg_assets.lib.config import ConfigModel, Probability
 from seg_assets.lib.model_guard._figures import measured_and_limit, percent
 from seg_assets.lib.model_guard.freeze import FreezeWindow
 from seg_assets.lib.model_guard.impact import (
@@ -23,21 +24,21 @@ STABILITY_MEASURES = (("bootstrap_ari", "bootstrap ARI"), ("holdout_ari", "holdo
 NO_GROUP = "(none)"
 
 
-@dataclass(frozen=True)
-class GuardLimits:
+class GuardLimits(ConfigModel):
     """What a retrained model must meet to replace the serving one without approval.
 
     Attributes
     ----------
     min_bootstrap_ari, min_holdout_ari : float
-        Lowest stability accepted (a value equal to the minimum passes).
+        Lowest stability accepted, strictly between 0 and 1 (a value equal to the minimum
+        passes).
     impact : ImpactLimits
         Largest downgrade of customers, revenue and margin accepted.
     """
 
-    min_bootstrap_ari: float
-    min_holdout_ari: float
-    impact: ImpactLimits
+    min_bootstrap_ari: Probability = 0.7
+    min_holdout_ari: Probability = 0.6
+    impact: ImpactLimits = ImpactLimits()
 
 
 @dataclass(frozen=True)

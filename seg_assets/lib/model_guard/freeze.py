@@ -1,32 +1,64 @@
-"""Change-freeze windows: whole days on which no retrained model replaces the serving one."""
+"""Change-freeze windows: whole days on which no retrained model replaces the serving one.
+
+The windows are read from ``guard.freeze_windows`` of ``config/automation.yaml``.
+"""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Annotated, Self
 
-from seg_assets.lib.config_reader import ConfigReader
+from pydantic import AfterValidator, BeforeValidator, model_validator
+
+from seg_assets.lib.config import ConfigModel, InvalidEntry
 
 
-@dataclass(frozen=True)
-class FreezeWindow:
+def _whole_day(value: object) -> object:
+    """A date as YAML reads it or an ISO ``YYYY-MM-DD`` text; never a moment of a day."""
+    # datetime is a subclass of date: a time of day would make the window a part of a day.
+    if isinstance(value, datetime):
+        raise ValueError(f"{value!r} has a time of day; give a whole day as YYYY-MM-DD")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"{value!r} is not a date; give it as YYYY-MM-DD")
+
+
+def _stated_reason(value: str) -> str:
+    reason = value.strip()
+    if not reason:
+        raise ValueError("say why the freeze holds (a non-empty text)")
+    return reason
+
+
+FrozenDay = Annotated[date, BeforeValidator(_whole_day)]
+
+
+class FreezeWindow(ConfigModel):
     """Days, ``start`` to ``end`` inclusive, on which models are not replaced.
 
     Attributes
     ----------
     start, end : date
-        First and last frozen day (UTC calendar days).
+        First and last frozen day (UTC calendar days); a date or ``YYYY-MM-DD`` text.
     reason : str
-        Why the freeze holds, shown in the guard decision.
+        Why the freeze holds, shown in the guard decision (surrounding blanks dropped).
     """
 
-    start: date
-    end: date
-    reason: str
+    start: FrozenDay
+    end: FrozenDay
+    reason: Annotated[str, AfterValidator(_stated_reason)]
 
-    def __post_init__(self) -> None:
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
         if self.end < self.start:
-            raise ValueError(f"freeze window ends {self.end} before it starts {self.start}")
+            raise InvalidEntry(
+                "end", f"{self.end.isoformat()} is before start {self.start.isoformat()}"
+            )
+        return self
 
     def contains(self, day: date) -> bool:
         """Whether ``day`` is one of the frozen days."""
@@ -59,71 +91,3 @@ def active_freeze(windows: Sequence[FreezeWindow], at: datetime) -> FreezeWindow
         at = at.astimezone(UTC)
     day = at.date()
     return next((window for window in windows if window.contains(day)), None)
-
-
-def freeze_windows_from_config(
-    entries: object, reader: ConfigReader, where: str
-) -> tuple[FreezeWindow, ...]:
-    """Freeze windows from a YAML list of ``{start, end, reason}`` entries.
-
-    Parameters
-    ----------
-    entries : object
-        The YAML value: a list of mappings (None, an absent entry, means no freeze windows).
-        ``start`` and ``end`` are dates as YAML reads them or ISO ``YYYY-MM-DD`` strings.
-    reader : ConfigReader
-        Reader of the configuration file, which raises its error type naming file and key.
-    where : str
-        Key of the list in the file, e.g. ``model_guard.freeze_windows``.
-
-    Returns
-    -------
-    tuple[FreezeWindow, ...]
-        The windows in file order.
-
-    Raises
-    ------
-    SegAssetsError
-        ``reader``'s error type, naming ``where[i].start``, ``where[i].end`` or
-        ``where[i].reason``: a missing or invalid date, an end before the start, an empty reason.
-    """
-    if entries is None:
-        return ()
-    if not isinstance(entries, list):
-        raise reader.fail(
-            where, f"expected a list of {{start, end, reason}} freeze windows, got {entries!r}"
-        )
-    return tuple(
-        _freeze_window(entry, reader, f"{where}[{index}]") for index, entry in enumerate(entries)
-    )
-
-
-def _freeze_window(entry: Any, reader: ConfigReader, where: str) -> FreezeWindow:
-    if entry is None or not isinstance(entry, dict):
-        raise reader.fail(where, f"expected a mapping with start, end and reason, got {entry!r}")
-    start = _day(entry.get("start"), reader, f"{where}.start")
-    end = _day(entry.get("end"), reader, f"{where}.end")
-    if end < start:
-        raise reader.fail(f"{where}.end", f"{end.isoformat()} is before start {start.isoformat()}")
-    reason = entry.get("reason")
-    if not isinstance(reason, str) or not reason.strip():
-        raise reader.fail(
-            f"{where}.reason", f"{reason!r}: say why the freeze holds (a non-empty text)"
-        )
-    return FreezeWindow(start=start, end=end, reason=reason.strip())
-
-
-def _day(value: Any, reader: ConfigReader, where: str) -> date:
-    if value is None:
-        raise reader.fail(where, "missing; give a date as YYYY-MM-DD")
-    # datetime is a subclass of date: a time of day would make the window a part of a day.
-    if isinstance(value, datetime):
-        raise reader.fail(where, f"{value!r} has a time of day; give a whole day as YYYY-MM-DD")
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise reader.fail(where, f"{value!r} is not a date; give it as YYYY-MM-DD")

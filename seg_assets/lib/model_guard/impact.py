@@ -4,11 +4,13 @@ A customer's service level is the better (lower rank) of what its segment and it
 it to; a customer is downgraded when that level gets worse.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
+from pydantic import Field
 
+from seg_assets.lib.config import ConfigModel, PositiveInt, Share
 from seg_assets.lib.model_guard._figures import measured_and_limit
 
 ASSIGNMENT_COLUMNS = (
@@ -31,23 +33,22 @@ class AssignmentFrameError(ValueError):
     """A segment assignment frame lacks a column or does not hold one row per customer."""
 
 
-@dataclass(frozen=True)
-class ServiceLevels:
+class ServiceLevels(ConfigModel):
     """Service-level rank of each segment and tier; 1 is the highest service.
 
     Attributes
     ----------
-    segments : Mapping[str, int]
+    segments : dict[str, int]
         Rank per segment name.
-    tiers : Mapping[str, int]
+    tiers : dict[str, int]
         Rank per tier.
     default : int
         Rank of a segment or tier not listed.
     """
 
-    segments: Mapping[str, int]
-    tiers: Mapping[str, int]
-    default: int
+    segments: dict[str, PositiveInt] = Field(default_factory=dict)
+    tiers: dict[str, PositiveInt] = Field(default_factory=dict)
+    default: PositiveInt = 3
 
     def level_of_segment(self, name: str | None) -> int:
         """Rank of segment ``name`` (``default`` when not listed)."""
@@ -111,15 +112,14 @@ class DowngradeImpact:
     gone_customers: int
 
 
-@dataclass(frozen=True)
-class ImpactLimits:
+class ImpactLimits(ConfigModel):
     """Largest downgrade a model may cause and still be published without approval.
 
     Attributes
     ----------
     max_customer_share, max_revenue_share, max_margin_share : float
         Largest share of compared customers, revenue and absolute margin that may be
-        downgraded.
+        downgraded, in (0, 1] (1: no limit).
     max_group_customer_share : float
         Largest share of one region's or one parent group's customers that may be downgraded.
     min_group_customers : int
@@ -127,25 +127,11 @@ class ImpactLimits:
         ``max_group_customer_share`` (one customer of two is not a pattern).
     """
 
-    max_customer_share: float
-    max_revenue_share: float
-    max_margin_share: float
-    max_group_customer_share: float
-    min_group_customers: int
-
-    def __post_init__(self) -> None:
-        for name in (
-            "max_customer_share",
-            "max_revenue_share",
-            "max_margin_share",
-            "max_group_customer_share",
-        ):
-            if not 0 <= getattr(self, name) <= 1:
-                raise ValueError(
-                    f"{name} must be a share between 0 and 1, got {getattr(self, name)}"
-                )
-        if self.min_group_customers < 0:
-            raise ValueError(f"min_group_customers must be >= 0, got {self.min_group_customers}")
+    max_customer_share: Share = 0.05
+    max_revenue_share: Share = 0.05
+    max_margin_share: Share = 0.05
+    max_group_customer_share: Share = 0.25
+    min_group_customers: PositiveInt = 20
 
 
 def downgrade_impact(

@@ -7,7 +7,9 @@ run's own connection checkpoints the curated store (the warehouse's served schem
 attaches that staged copy, adds the served master-data tables, the documented ``bi`` views, the
 column comments and the publication row, and closes it; the file is then made read-only and
 renamed over the serving file. The rename is atomic: a reader sees the previous complete
-publication or the new one, never a half-written file, and a failed run publishes nothing.
+publication or the new one, never a half-written file, and a failed run publishes nothing. A
+full, read-only or forbidden folder fails the publication with ``WarehouseStorageError`` naming
+it, the staged copy removed.
 """
 
 import os
@@ -22,6 +24,7 @@ from pathlib import Path
 import duckdb
 
 from seg_assets.lib.identifiers import quoted_name, sql_string
+from seg_assets.lib.serving.parquet import export_bi_views, parquet_beside
 from seg_assets.lib.serving.views import (
     BI_SCHEMA,
     META_SCHEMA,
@@ -42,6 +45,7 @@ from seg_assets.lib.warehouse import (
     free_share,
     table_exists,
 )
+from seg_assets.lib.warehouse.storage import SERVING_SETTING, WAREHOUSE_SETTING, storage_fault
 
 # What the serving file holds, schema by schema (None: every table of the schema, so a new
 # kpi or mart table is served without a change here): the whole curated store, and four master
@@ -284,6 +288,32 @@ def _remove_staged(staged: Path) -> None:
             leftover.unlink()
 
 
+def _written_folders(con: duckdb.DuckDBPyConnection, serving: Path) -> dict[Path, str]:
+    """The folders a publication writes (the serving file's, and the warehouse's where the
+    curated store is checkpointed and compacted), each with the setting that moves it."""
+    store = attached_store(con)
+    folders = {serving.parent: SERVING_SETTING}
+    if store is not None:
+        shared = store.parent == serving.parent
+        folders[store.parent] = (
+            f"{SERVING_SETTING} or {WAREHOUSE_SETTING}" if shared else WAREHOUSE_SETTING
+        )
+    return folders
+
+
+def _left_behind(serving: Path, replaced: bool) -> str:
+    """What a publication that failed left in place, for the error."""
+    if replaced:
+        return (
+            f"The serving file {serving} holds the new publication, but its Parquet export"
+            f" {parquet_beside(serving)} may still be the previous one."
+        )
+    return (
+        f"The serving file {serving} is unchanged (readers keep the previous publication) and"
+        " the staged copy was removed."
+    )
+
+
 def publish_serving(
     con: duckdb.DuckDBPyConnection,
     serving: Path,
@@ -318,16 +348,16 @@ def publish_serving(
     PublishedSnapshot
         The published file, its size, tables, publication row and view row counts.
     """
-    from seg_assets.lib.serving.parquet import export_bi_views, parquet_beside
-
     views = load_bi_views() if views is None else views
-    serving.parent.mkdir(parents=True, exist_ok=True)
     staged = staged_path(serving)
-    _remove_staged(staged)
-    [(catalog,)] = con.execute("select current_database()").fetchall()
-    publication = _publication(con, run_id, now or datetime.now(UTC))
+    folders = _written_folders(con, serving)
     exported = None
+    replaced = False
     try:
+        serving.parent.mkdir(parents=True, exist_ok=True)
+        _remove_staged(staged)
+        [(catalog,)] = con.execute("select current_database()").fetchall()
+        publication = _publication(con, run_id, now or datetime.now(UTC))
         share, compacted = _stage_curated_store(con, staged, max_free_share)
         with _attached(con, staged):
             _copy_master_data(con, catalog)
@@ -344,9 +374,15 @@ def publish_serving(
         _fsync(staged)
         staged.chmod(READ_ONLY_MODE)
         os.replace(staged, serving)
+        replaced = True
         _fsync(serving.parent)
         if exported is not None:
             exported.swap_in()
+    except Exception as error:
+        fault = storage_fault(error, folders, staged, _left_behind(serving, replaced))
+        if fault is None:
+            raise
+        raise fault from error
     finally:
         _remove_staged(staged)
         if exported is not None:

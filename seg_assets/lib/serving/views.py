@@ -5,17 +5,29 @@ column descriptions come from the source model's ``-- @column`` docs, so the REA
 ``COMMENT ON COLUMN`` in the serving file and the Dagster UI say the same thing.
 """
 
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Annotated, Self
 
-from seg_assets.lib.config_reader import ConfigReader
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
+
+from seg_assets.lib.config import (
+    ConfigFileError,
+    ConfigModel,
+    Identifier,
+    InvalidEntry,
+    NonEmptyUniqueItems,
+    PositiveInt,
+    load_config,
+    suggestion,
+)
 from seg_assets.lib.errors import SegAssetsError
 from seg_assets.lib.identifiers import checked_identifier
 from seg_assets.lib.kpi.alerts import COLUMN_DESCRIPTIONS as KPI_ALERT_COLUMNS
 from seg_assets.lib.kpi.differentials import PAIR_COLUMN_DESCRIPTIONS
 from seg_assets.lib.project import config_dir, sql_dir
 from seg_assets.lib.sql_models import SqlModel, discover_models
+from seg_assets.lib.warehouse.curated_store import CURATED_SCHEMAS
 
 BI_SCHEMA = "bi"
 # Small tables the publication writes; bi.publication and bi.publication_contents read them.
@@ -62,26 +74,85 @@ PYTHON_TABLE_DOCS: dict[tuple[str, str], dict[str, str]] = {
 }
 
 
-class ServingSpecError(SegAssetsError):
-    """config/serving.yaml is malformed or names a column no model documents."""
+class ServingSpecError(ConfigFileError):
+    """config/serving.yaml is malformed or names a table or column no model builds."""
 
 
-@dataclass(frozen=True)
-class BiView:
+def _served_columns(info: ValidationInfo) -> dict[tuple[str, str], frozenset[str]] | None:
+    """Columns of every table a view may read, when the loader passed them as context."""
+    return (info.context or {}).get("served_columns")
+
+
+def _is_name(text: str) -> bool:
+    try:
+        checked_identifier(text, "name")
+    except SegAssetsError:
+        return False
+    return True
+
+
+def _source_table(value: str, info: ValidationInfo) -> str:
+    """``<schema>.<table>`` of a table of the served schemas that a model builds."""
+    if value.count(".") != 1 or not all(map(_is_name, value.split("."))):
+        raise ValueError(f"{value!r} must be <schema>.<table> (two names joined by a dot)")
+    tables = _served_columns(info)
+    if tables is not None and tuple(value.split(".")) not in tables:
+        names = sorted(f"{schema}.{table}" for schema, table in tables)
+        raise ValueError(
+            f"{value!r} is not a table a model builds in the served schemas "
+            f"({', '.join(CURATED_SCHEMAS)}); {suggestion(value, names)}"
+        )
+    return value
+
+
+def _source_column(value: str, info: ValidationInfo) -> str:
+    """A column of the view's source table (unchecked when the source itself is invalid)."""
+    if value == PUBLICATION_COLUMN:
+        raise ValueError(f"{PUBLICATION_COLUMN} is added to every view: do not list it")
+    tables, source = _served_columns(info), info.data.get("source")
+    if tables is None or source is None:
+        return value
+    columns = tables[tuple(source.split("."))]
+    if value not in columns:
+        raise ValueError(
+            f"{value!r} is not a column of {source}; {suggestion(value, sorted(columns))}"
+        )
+    return value
+
+
+def _one_line(text: str | None) -> str | None:
+    return " ".join(text.split()) if text else None
+
+
+class BiView(ConfigModel):
     """One view of the ``bi`` schema: columns of ``source`` plus ``publication_id``."""
 
-    name: str
-    version: int
-    source_schema: str
-    source_table: str
-    description: str
-    columns: tuple[str, ...]
-    month_column: str | None = None
+    name: Identifier
+    version: PositiveInt
+    source: Annotated[str, AfterValidator(_source_table)]
+    description: Annotated[str, AfterValidator(lambda text: " ".join(text.split()))] = ""
+    columns: NonEmptyUniqueItems[Annotated[Identifier, AfterValidator(_source_column)]]
+    month_column: Identifier | None = None
+
+    @model_validator(mode="after")
+    def _month_listed(self) -> Self:
+        if self.month_column is not None and self.month_column not in self.columns:
+            raise InvalidEntry(
+                "month_column",
+                f"{self.month_column!r} is not one of the columns; "
+                f"{suggestion(self.month_column, self.columns)}",
+            )
+        return self
 
     @property
-    def source(self) -> str:
-        """Qualified source table ``schema.table``."""
-        return f"{self.source_schema}.{self.source_table}"
+    def source_schema(self) -> str:
+        """Schema of the source table."""
+        return self.source.split(".")[0]
+
+    @property
+    def source_table(self) -> str:
+        """Name of the source table, without the schema."""
+        return self.source.split(".")[1]
 
     @property
     def output_columns(self) -> tuple[str, ...]:
@@ -96,6 +167,34 @@ class BiView:
             f"from {self.source} as source\n"
             f"cross join {META_SCHEMA}.publication as publication"
         )
+
+
+def _named(views: object) -> object:
+    """Each view's mapping with its name (the key it is listed under) added."""
+    if not isinstance(views, dict):
+        return views
+    return {
+        name: {"name": name, **spec} if isinstance(spec, dict) and "name" not in spec else spec
+        for name, spec in views.items()
+    }
+
+
+class ServingSpec(ConfigModel):
+    """Everything ``config/serving.yaml`` sets: the ``bi`` views by name, in file order."""
+
+    views: Annotated[dict[str, BiView], Field(min_length=1)]
+
+    _with_names = field_validator("views", mode="before")(_named)
+
+    @field_validator("views")
+    @classmethod
+    def _named_by_key(cls, value: dict[str, BiView]) -> dict[str, BiView]:
+        for name, view in value.items():
+            if view.name != name:
+                raise InvalidEntry(
+                    f"{name}.name", "a view is named by its key under views: remove name"
+                )
+        return value
 
 
 def serving_config_path() -> Path:
@@ -114,46 +213,16 @@ def load_bi_views(path: Path | None = None) -> list[BiView]:
     Returns
     -------
     list[BiView]
-        One entry per view; names, sources and columns are checked identifiers.
+        One entry per view; each source is a table a model builds in a served schema and each
+        column one of its columns.
     """
-    reader = ConfigReader(path or serving_config_path(), ServingSpecError)
-    views = reader.document().get("views")
-    if not isinstance(views, dict) or not views:
-        raise reader.fail("views", "expected a mapping of view name to its settings")
-    loaded = []
-    for name, spec in views.items():
-        where = f"views.{name}"
-        if not isinstance(spec, dict):
-            raise reader.fail(where, "expected a mapping with version, source and columns")
-        version = spec.get("version")
-        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-            raise reader.fail(f"{where}.version", f"{version!r} must be a positive integer")
-        source = str(spec.get("source", ""))
-        if source.count(".") != 1:
-            raise reader.fail(f"{where}.source", f"{source!r} must be <schema>.<table>")
-        schema, table = source.split(".")
-        columns = spec.get("columns")
-        if not isinstance(columns, list) or not columns:
-            raise reader.fail(f"{where}.columns", "expected a non-empty list of column names")
-        if len(set(columns)) != len(columns) or PUBLICATION_COLUMN in columns:
-            raise reader.fail(
-                f"{where}.columns", f"columns repeat or list {PUBLICATION_COLUMN} (it is added)"
-            )
-        month = spec.get("month_column")
-        if month is not None and month not in columns:
-            raise reader.fail(f"{where}.month_column", f"{month!r} is not one of the columns")
-        loaded.append(
-            BiView(
-                name=checked_identifier(str(name), where),
-                version=version,
-                source_schema=checked_identifier(schema, f"{where}.source"),
-                source_table=checked_identifier(table, f"{where}.source"),
-                description=" ".join(str(spec.get("description", "")).split()),
-                columns=tuple(checked_identifier(str(c), f"{where}.columns") for c in columns),
-                month_column=month,
-            )
-        )
-    return loaded
+    spec = load_config(
+        path or serving_config_path(),
+        ServingSpec,
+        ServingSpecError,
+        context={"served_columns": served_columns()},
+    )
+    return list(spec.views.values())
 
 
 @cache
@@ -188,6 +257,26 @@ def model_descriptions(sql_root: Path | None = None) -> dict[tuple[str, str], st
     }
 
 
+@cache
+def served_columns(sql_root: Path | None = None) -> dict[tuple[str, str], frozenset[str]]:
+    """Columns of each table of the served schemas a model builds, by ``(schema, table)``: the
+    SQL model's output columns and documented columns, or the docs of a table built in Python.
+
+    Parameters
+    ----------
+    sql_root
+        Folder of SQL models (``sql/`` by default).
+    """
+    tables = {table: frozenset(docs) for table, docs in PYTHON_TABLE_DOCS.items()}
+    for model in _models(sql_root or sql_dir()):
+        if model.schema in CURATED_SCHEMAS:
+            documented = {column for column, _ in model.column_descriptions}
+            tables[(model.schema, model.name)] = frozenset(
+                {*(model.output_columns() or ()), *documented}
+            )
+    return tables
+
+
 def view_column_docs(
     view: BiView, docs: dict[tuple[str, str], dict[str, str]]
 ) -> list[tuple[str, str | None]]:
@@ -218,7 +307,3 @@ def undocumented_columns(
         for column, text in view_column_docs(view, docs)
         if not text
     ]
-
-
-def _one_line(text: str | None) -> str | None:
-    return " ".join(text.split()) if text else None

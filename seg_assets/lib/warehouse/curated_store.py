@@ -138,13 +138,14 @@ def compact_curated_store(con: duckdb.DuckDBPyConnection) -> Path:
     remove_database_files(compacted)
     attach_database(con, compacted, "seg_compacting")
     try:
-        con.execute(f"copy from database {CURATED_CATALOG} to seg_compacting")
+        try:
+            con.execute(f"copy from database {CURATED_CATALOG} to seg_compacting")
+        finally:
+            con.execute("detach seg_compacting")
     except BaseException:
         # A copy cut short by a full disk would keep holding the space the next run needs.
-        con.execute("detach seg_compacting")
         remove_database_files(compacted)
         raise
-    con.execute("detach seg_compacting")
     # The search path names the store: reset it, or no statement binds until it is back.
     con.execute("reset search_path")
     con.execute(f"detach {CURATED_CATALOG}")

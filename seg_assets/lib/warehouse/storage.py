@@ -42,8 +42,8 @@ _DUCKDB_FILE = re.compile(r'file "(?P<path>[^"]+)"')
 WAREHOUSE_SETTING = "SEG_ASSETS_WAREHOUSE"
 SERVING_SETTING = "SEG_ASSETS_SERVING"
 WAREHOUSE_AFTER_FAULT = (
-    "What earlier steps committed is kept and the serving file is untouched: it is replaced only"
-    " after a run that succeeds, so readers keep the previous publication."
+    "Writes committed before it are kept; the serving file is untouched (it is replaced only"
+    " after a run that succeeds), so readers keep the previous publication."
 )
 
 
@@ -135,6 +135,8 @@ def storage_fault(
         if found is None:
             continue
         fault, file, words = found
+        if file is None and fault == DENIED:
+            continue  # a refused signal or socket, not a file this chokepoint writes
         file = file or default
         matching = [folder for folder in folders if _within(file, folder)]
         if not matching:
@@ -147,12 +149,21 @@ def storage_fault(
                 f" full{_space(folder)}. {after} Free space in {folder} (or point {setting} at a"
                 " folder on a larger disk), then run again."
             )
-        reason = f"{READ_ONLY}: the folder is mounted read-only" if fault == READ_ONLY else words
+        if fault == READ_ONLY:
+            reason, remedy = READ_ONLY, f"Remount {folder} read-write"
+        elif words == "Permission denied":
+            user = _user()
+            reason = f"{DENIED} for user {user}"
+            remedy = f"Give {user} write access to {folder} and the files in it"
+        else:
+            reason = words.lower()
+            remedy = (
+                "Lift what forbids it (an immutable or append-only attribute, see"
+                f" `lsattr -d {folder}`, or a security policy)"
+            )
         return WarehouseStorageError(
-            f"{folder} is not writable ({reason.lower()}): {file} cannot be created or written"
-            f" by the pipeline, which runs as {_user()}. {after} Make {folder} writable for"
-            f" that user (remount it read-write, or grant write access to the folder and its"
-            f" files), or point {setting} at a writable folder, then run again."
+            f"{folder} is not writable ({reason}): {file} cannot be created or written. {after}"
+            f" {remedy}, or point {setting} at a writable folder, then run again."
         )
     return None
 

@@ -4,6 +4,7 @@ import os
 from datetime import date
 from pathlib import Path
 
+import polars as pl
 import pytest
 from conftest import write_tiny_landing
 
@@ -64,6 +65,30 @@ def test_lines_take_their_month_from_the_parent_order(landing):
     _, change = scan.scan("erp__order_lines", before)
     assert change.months == ("2024-11-01",)
     assert "order_lines.csv changed in 2024-11-01" in change.reason
+
+
+def _rewrite_parquet(path: Path, **columns: pl.Expr) -> None:
+    pl.read_parquet(path).with_columns(**columns).write_parquet(path)
+
+
+def test_a_shipment_also_touches_the_month_of_the_order_it_serves(landing):
+    shipments = SOURCE_CONTRACTS["tms__shipments"].landing_file(landing)
+    shipment_lines = SOURCE_CONTRACTS["tms__shipment_lines"].landing_file(landing)
+    # SH1 carries November's order SO1 (lines OL1, OL2) but leaves on 2 December.
+    _rewrite_parquet(shipments, ship_date=pl.col("ship_date").replace("2024-11-06", "2024-12-02"))
+    scan = _scan(landing)
+    shipments_before, _ = scan.scan("tms__shipments", None)
+    lines_before, _ = scan.scan("tms__shipment_lines", None)
+    _rewrite_parquet(shipments, freight_cost=pl.col("freight_cost").replace("10.00", "12.50"))
+    _, corrected = scan.scan("tms__shipments", shipments_before)
+    _rewrite_parquet(
+        shipment_lines,
+        quantity_shipped=pl.when(pl.col("shipment_line_id") == "SL1")
+        .then(pl.lit("9"))
+        .otherwise(pl.col("quantity_shipped")),
+    )
+    _, short = scan.scan("tms__shipment_lines", lines_before)
+    assert corrected.months == short.months == ("2024-11-01", "2024-12-01")
 
 
 def test_unchanged_content_with_a_new_timestamp_is_no_change(landing):

@@ -7,7 +7,7 @@ import pytest
 
 from seg_assets.lib.kpi.differentials import BootstrapSettings, segment_differentials
 
-SETTINGS = BootstrapSettings(resamples=400, confidence=0.9, seed=3)
+SETTINGS = BootstrapSettings(bootstrap_resamples=400, confidence=0.9, seed=3)
 
 
 def _customers(rows):

@@ -1,14 +1,13 @@
 """Parent-subsidiary hierarchy of golden customers from ERP IDs, CRM names and stewards."""
 
-import dataclasses
 import datetime as dt
 
 import polars as pl
 import pytest
 
 from seg_assets.lib.mdm.hierarchy import Hierarchy, hierarchy_bridge, resolve_hierarchy
-from seg_assets.lib.mdm.overrides import StewardOverride
-from seg_assets.lib.mdm.settings import MdmConfigError, load_mdm_settings
+from seg_assets.lib.mdm.overrides import StewardConflictError, StewardOverride
+from seg_assets.lib.mdm.settings import load_mdm_settings
 
 SETTINGS = load_mdm_settings()
 
@@ -80,7 +79,13 @@ def review_details(hierarchy: Hierarchy) -> list[tuple[str, str, str]]:
 
 def set_parent(override_id: str, child: str, parent: str | None) -> StewardOverride:
     return StewardOverride(
-        override_id, "set_parent", (child, parent), "jane.doe", dt.date(2026, 11, 2), "Checked."
+        id=override_id,
+        action="set_parent",
+        child=child,
+        parent=parent,
+        who="jane.doe",
+        when=dt.date(2026, 11, 2),
+        why="Checked.",
     )
 
 
@@ -156,10 +161,8 @@ def test_an_ambiguous_parent_name_prefers_a_customer_already_a_parent_by_stronge
 
 
 def test_ambiguous_parent_names_stay_unresolved_when_the_setting_is_off():
-    settings = dataclasses.replace(
-        SETTINGS,
-        hierarchy=dataclasses.replace(SETTINGS.hierarchy, resolve_ambiguous_parent_names=False),
-    )
+    hierarchy = SETTINGS.hierarchy.model_copy(update={"resolve_ambiguous_parent_names": False})
+    settings = SETTINGS.model_copy(update={"hierarchy": hierarchy})
     hierarchy = resolve(AMBIGUOUS, settings=settings)
     assert parents(hierarchy)["crm:ACC-1"] == (None, None)
     assert review(hierarchy) == [
@@ -274,14 +277,13 @@ def test_steward_set_parents_that_form_a_cycle_are_refused():
         set_parent("SO-1", "erp:C000002", "erp:C000003"),
         set_parent("SO-2", "erp:C000003", "erp:C000002"),
     )
-    with pytest.raises(MdmConfigError, match="steward set_parent overrides form a cycle"):
+    with pytest.raises(StewardConflictError, match="steward set_parent overrides form a cycle"):
         resolve(GROUP, overrides=overrides)
 
 
 def test_a_chain_deeper_than_max_depth_is_cut():
-    settings = dataclasses.replace(
-        SETTINGS, hierarchy=dataclasses.replace(SETTINGS.hierarchy, max_depth=2)
-    )
+    hierarchy = SETTINGS.hierarchy.model_copy(update={"max_depth": 2})
+    settings = SETTINGS.model_copy(update={"hierarchy": hierarchy})
     chain = [
         record("erp:C1", "One"),
         record("erp:C2", "Two", parent_id="C1"),

@@ -16,8 +16,8 @@ from seg_assets.lib.mdm.settings import BlockingKey, DeterministicRule, load_mdm
 from seg_assets.lib.mdm.standardize import standardize_records
 
 RULES = (
-    DeterministicRule("same_tax_id", ("tax_id", "country")),
-    DeterministicRule("same_erp_customer_number", ("erp_number",)),
+    DeterministicRule(name="same_tax_id", fields=("tax_id", "country")),
+    DeterministicRule(name="same_erp_customer_number", fields=("erp_number",)),
 )
 
 
@@ -96,14 +96,17 @@ def test_candidate_pair_count_by_hand():
             "postcode": ["10115", "10115", "10115", "80802", "80802", "80802", "80802", None],
         }
     )
-    by_postcode_and_prefix = (BlockingKey("postcode"), BlockingKey("name", first_chars=4))
+    by_postcode_and_prefix = (
+        BlockingKey(field="postcode"),
+        BlockingKey(field="name", first_chars=4),
+    )
     # (10115, MUEL): 2 records -> 1 pair; (10115, MUEN): 1 -> 0; (80802, GRUB): 3 -> 3 pairs;
     # a null name or postcode blocks with nothing.
     assert candidate_pair_count(records, by_postcode_and_prefix) == 4
     # 10115: 3 records -> 3 pairs; 80802: 4 records -> 6 pairs.
-    assert candidate_pair_count(records, (BlockingKey("postcode"),)) == 9
+    assert candidate_pair_count(records, (BlockingKey(field="postcode"),)) == 9
     # MUELLER SOEHNE twice, once without a postcode -> 1 pair.
-    assert candidate_pair_count(records, (BlockingKey("name"),)) == 1
+    assert candidate_pair_count(records, (BlockingKey(field="name"),)) == 1
     assert candidate_pair_count(records, ()) == 0
 
 

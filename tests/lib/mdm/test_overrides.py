@@ -6,11 +6,13 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from config_problems import assert_listed_at_once, assert_names
 
 from seg_assets.lib.mdm.overrides import (
     AUDIT_COLUMNS,
     StewardOverride,
     audit_rows,
+    customer_record_systems,
     default_overrides_path,
     load_overrides,
     match_constraints,
@@ -56,12 +58,18 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def decision(override_id: str, action: str, *records: str | None) -> StewardOverride:
+    """A decision naming ``records`` (for set_parent: child, then parent)."""
+    named = (
+        {"child": records[0], "parent": records[1]}
+        if action == "set_parent"
+        else {"records": records}
+    )
     return StewardOverride(
-        override_id=override_id,
+        id=override_id,
         action=action,
-        records=records,
+        **named,
         who="jane.doe@example.com",
-        decided_on=dt.date(2026, 11, 2),
+        when=dt.date(2026, 11, 2),
         why="Checked with the account manager.",
     )
 
@@ -70,44 +78,57 @@ def test_a_valid_file_is_parsed(tmp_path):
     overrides = load_overrides(write(tmp_path, VALID))
     assert overrides == (
         StewardOverride(
-            "SO-0001",
-            "force_match",
-            ("erp:C000123", "crm:ACC-00042", "finance:F-000017"),
-            "jane.doe@example.com",
-            dt.date(2026, 11, 2),
-            "Same company after the 2025 rebranding.",
+            id="SO-0001",
+            action="force_match",
+            records=("erp:C000123", "crm:ACC-00042", "finance:F-000017"),
+            who="jane.doe@example.com",
+            when=dt.date(2026, 11, 2),
+            why="Same company after the 2025 rebranding.",
         ),
         StewardOverride(
-            "SO-0002",
-            "force_split",
-            ("erp:C000200", "erp:C000201"),
-            "max.muster@example.com",
-            dt.date(2026, 11, 3),
-            "Two franchisees at one address.",
+            id="SO-0002",
+            action="force_split",
+            records=("erp:C000200", "erp:C000201"),
+            who="max.muster@example.com",
+            when=dt.date(2026, 11, 3),
+            why="Two franchisees at one address.",
         ),
         StewardOverride(
-            "SO-0003",
-            "set_parent",
-            ("erp:C000777", "erp:C000001"),
-            "jane.doe@example.com",
-            dt.date(2026, 11, 4),
-            "Acquired in 2026.",
+            id="SO-0003",
+            action="set_parent",
+            child="erp:C000777",
+            parent="erp:C000001",
+            who="jane.doe@example.com",
+            when=dt.date(2026, 11, 4),
+            why="Acquired in 2026.",
         ),
         StewardOverride(
-            "SO-0004",
-            "set_parent",
-            ("crm:ACC-00100", None),
-            "jane.doe@example.com",
-            dt.date(2026, 11, 5),
-            "Management buy-out; independent since.",
+            id="SO-0004",
+            action="set_parent",
+            child="crm:ACC-00100",
+            parent=None,
+            who="jane.doe@example.com",
+            when=dt.date(2026, 11, 5),
+            why="Management buy-out; independent since.",
         ),
     )
+    assert [o.override_id for o in overrides] == ["SO-0001", "SO-0002", "SO-0003", "SO-0004"]
+    assert overrides[2].records == ("erp:C000777", "erp:C000001")
+    assert overrides[3].records == ("crm:ACC-00100", None)
+    assert overrides[1].decided_on == dt.date(2026, 11, 3)
 
 
 def test_the_shipped_file_has_no_overrides_and_a_missing_file_means_none(tmp_path):
     assert load_overrides(default_overrides_path()) == ()
+    assert load_overrides() == ()
     assert load_overrides(tmp_path / "absent.yaml") == ()
     assert load_overrides(write(tmp_path, "")) == ()
+    assert load_overrides(write(tmp_path, "overrides:\n")) == ()
+
+
+def test_records_are_of_the_systems_whose_customers_are_matched():
+    # The sources the customer-record model reads, by their system in config/sources.yaml.
+    assert customer_record_systems() == ("crm", "erp", "finance")
 
 
 ENTRY = """\
@@ -119,62 +140,114 @@ overrides:
     when: 2026-11-02
     why: Same company.
 """
+PARENT = """\
+  - id: SO-0010
+    action: set_parent
+    child: erp:C7
+    parent: erp:C1
+    who: jane.doe@example.com
+    when: 2026-11-03
+    why: Acquired.
+"""
 
 
-@pytest.mark.parametrize(
-    ("old", "new", "says"),
-    [
-        ("    who: jane.doe@example.com\n", "", "who missing; every decision needs them"),
-        ("    when: 2026-11-02\n", "", "when missing"),
-        ("    why: Same company.\n", "    why: '  '\n", "why missing"),
-        ("  - id: SO-0009\n", "  - id: ''\n", "(no id): id missing"),
-        ("action: force_match", "action: merge", "action 'merge' is not one of"),
-        ("[erp:C1, crm:A1]", "[erp:C1]", "force_match needs at least two distinct records"),
-        ("[erp:C1, crm:A1]", "[erp:C1, erp:C1]", "needs at least two distinct records"),
-        ("[erp:C1, crm:A1]", "[erp:C1, A1]", "record 'A1' must be written <system>:<id>"),
-        ("when: 2026-11-02", "when: last tuesday", "when 'last tuesday' is not a date"),
-    ],
-    ids=[
-        "no_who",
-        "no_when",
-        "blank_why",
-        "no_id",
-        "unknown_action",
-        "one_record",
-        "same_record_twice",
-        "record_without_system",
-        "when_not_a_date",
-    ],
-)
-def test_a_broken_override_names_the_file_and_the_entry(tmp_path, old, new, says):
-    assert old in ENTRY
-    path = write(tmp_path, ENTRY.replace(old, new))
+def parent_decision(override_id: str, child: str, parent: str) -> str:
+    return (
+        PARENT.replace("SO-0010", override_id)
+        .replace("child: erp:C7", f"child: {child}")
+        .replace("parent: erp:C1", f"parent: {parent}")
+    )
+
+
+BROKEN = [
+    pytest.param(ENTRY, "    who: jane.doe@example.com\n", "", 2, "overrides[0].who", "required",
+                 id="no-who"),
+    pytest.param(ENTRY, "    when: 2026-11-02\n", "", 2, "overrides[0].when", "required",
+                 id="no-when"),
+    pytest.param(ENTRY, "    why: Same company.\n", "    why: '  '\n", 7, "overrides[0].why",
+                 "must not be empty: every decision says who took it, when and why",
+                 id="blank-why"),
+    pytest.param(ENTRY, "  - id: SO-0009\n", "  - id: ''\n", 2, "overrides[0].id",
+                 "must not be empty", id="blank-id"),
+    pytest.param(ENTRY, "  - id: SO-0009\n", "  - id: 9\n", 2, "overrides[0].id",
+                 "should be a valid string (got 9)", id="id-not-text"),
+    pytest.param(ENTRY, "action: force_match", "action: merge", 3, "overrides[0].action",
+                 "should be 'force_match', 'force_split' or 'set_parent' (got 'merge')",
+                 id="unknown-action"),
+    pytest.param(ENTRY, "    why: Same company.\n", "    wyh: Same company.\n", 7,
+                 "overrides[0].wyh", "unknown key; did you mean why?", id="unknown-key"),
+    pytest.param(ENTRY, "[erp:C1, crm:A1]", "[erp:C1]", 4, "overrides[0].records",
+                 "force_match needs at least two distinct records", id="one-record"),
+    pytest.param(ENTRY, "[erp:C1, crm:A1]", "[erp:C1, erp:C1]", 4, "overrides[0].records",
+                 "needs at least two distinct records", id="same-record-twice"),
+    pytest.param(ENTRY, "[erp:C1, crm:A1]", "[erp:C1, A1]", 4, "overrides[0].records[1]",
+                 "'A1' must be written <system>:<id>, e.g. erp:C000123",
+                 id="record-without-system"),
+    pytest.param(ENTRY, "[erp:C1, crm:A1]", "[erp:C1, wms:A1]", 4, "overrides[0].records[1]",
+                 "'wms' is not a system whose customer records are matched; expected one of crm",
+                 id="record-of-a-system-without-customers"),
+    pytest.param(ENTRY, "[erp:C1, crm:A1]", "[erp:C1, cmr:A1]", 4, "overrides[0].records[1]",
+                 "did you mean crm?", id="system-typo"),
+    pytest.param(ENTRY, "when: 2026-11-02", "when: last tuesday", 6, "overrides[0].when",
+                 "'last tuesday' is not a date (YYYY-MM-DD)", id="when-not-a-date"),
+    pytest.param(ENTRY, "    records: [erp:C1, crm:A1]\n",
+                 "    records: [erp:C1, crm:A1]\n    child: erp:C1\n", 5, "overrides[0].child",
+                 "force_match names records, not child", id="match-with-child"),
+    pytest.param(ENTRY + PARENT, "    child: erp:C7\n", "    parent: erp:C1\n", 11,
+                 "overrides[1].parent", "duplicate key", id="set-parent-duplicate-key"),
+    pytest.param(ENTRY + PARENT, "    child: erp:C7\n", "", 8, "overrides[1].child",
+                 "set_parent needs a child record", id="set-parent-without-child"),
+    pytest.param(ENTRY + PARENT, "    parent: erp:C1\n", "    parent: erp:C7\n", 11,
+                 "overrides[1].parent", "a record cannot be its own parent", id="own-parent"),
+    pytest.param(ENTRY + PARENT, "    child: erp:C7\n", "    records: [erp:C7, erp:C1]\n", 10,
+                 "overrides[1].records", "set_parent names child and parent, not records",
+                 id="set-parent-with-records"),
+    pytest.param(ENTRY + ENTRY.removeprefix("overrides:\n"), "", "", 8, "overrides[1].id",
+                 "id SO-0009 is already used by overrides[0]", id="id-used-twice"),
+    pytest.param(ENTRY + PARENT + parent_decision("SO-0011", "erp:C7", "crm:A3"), "", "", 17,
+                 "overrides[2].child", "erp:C7 already gets its parent from SO-0010",
+                 id="two-parents-for-one-child"),
+    pytest.param(ENTRY + PARENT + parent_decision("SO-0011", "erp:C1", "erp:C7"), "", "", 18,
+                 "overrides[2].parent", "set_parent decisions form a cycle:"
+                 " erp:C1 -> erp:C7 -> erp:C1", id="parent-cycle"),
+    pytest.param(
+        ENTRY + ENTRY.removeprefix("overrides:\n").replace("SO-0009", "SO-0012")
+        .replace("action: force_match", "action: force_split"),
+        "", "", 10, "overrides[1].records",
+        "splits erp:C1 and crm:A1, which force_match decisions join", id="split-what-is-matched",
+    ),
+    pytest.param(ENTRY + "  - just a sentence\n", "", "", 8, "overrides[1]",
+                 "an override is a mapping with id, action", id="entry-not-a-mapping"),
+    pytest.param(ENTRY, "overrides:", "overides:", 1, "overides",
+                 "unknown key; did you mean overrides?", id="unknown-top-level-key"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "old", "new", "line", "entry", "says"), BROKEN)
+def test_a_broken_override_names_the_file_the_entry_and_its_line(
+    tmp_path, text, old, new, line, entry, says
+):
+    assert old in text
+    path = write(tmp_path, text.replace(old, new))
     with pytest.raises(MdmConfigError) as raised:
         load_overrides(path)
-    message = str(raised.value)
-    assert message.startswith(f"{path}: overrides[0] (")
-    assert says in message
+    assert_names(raised.value, path, line, entry, says)
 
 
-def test_set_parent_needs_a_child_in_system_id_form(tmp_path):
-    text = ENTRY.replace("action: force_match", "action: set_parent").replace(
-        "    records: [erp:C1, crm:A1]\n", "    parent: erp:C1\n"
-    )
-    with pytest.raises(MdmConfigError, match="set_parent needs a child record"):
-        load_overrides(write(tmp_path, text))
-    with pytest.raises(MdmConfigError, match=r"record 'C7' must be written <system>:<id>"):
-        load_overrides(write(tmp_path, text.replace("parent: erp:C1", "child: C7")))
+def test_a_yaml_syntax_error_names_the_line(tmp_path):
+    path = write(tmp_path, ENTRY.replace("[erp:C1, crm:A1]", "[erp:C1, crm:A1"))
+    with pytest.raises(MdmConfigError, match=rf"^{path}: line \d+, column \d+: invalid YAML: "):
+        load_overrides(path)
 
 
-def test_an_override_that_is_not_a_mapping_is_refused(tmp_path):
-    with pytest.raises(MdmConfigError, match=r"overrides\[1\]: an override is a mapping"):
-        load_overrides(write(tmp_path, ENTRY + "  - just a sentence\n"))
-
-
-def test_duplicate_ids_are_refused(tmp_path):
-    twice = ENTRY + ENTRY.removeprefix("overrides:\n")
-    with pytest.raises(MdmConfigError, match="override id SO-0009 is used twice"):
-        load_overrides(write(tmp_path, twice))
+def test_every_problem_of_the_file_is_reported_at_once(tmp_path):
+    second = ENTRY.removeprefix("overrides:\n").replace("force_match", "merge")
+    text = ENTRY.replace("    who: jane.doe@example.com\n", "") + second.replace("crm:", "wms:")
+    path = write(tmp_path, text)
+    with pytest.raises(MdmConfigError) as raised:
+        load_overrides(path)
+    entries = ["overrides[0].who", "overrides[1].action", "overrides[1].records[1]"]
+    assert_listed_at_once(raised.value, path, entries)
 
 
 KNOWN = {"erp:C1", "crm:A1", "finance:F1", "erp:C2", "erp:C3", "crm:A3"}

@@ -88,10 +88,21 @@ def test_crosswalk_from_clusters():
 
 OVERRIDES = (
     StewardOverride(
-        "SO-1", "force_match", ("erp:C1", "crm:A1"), "jane", dt.date(2026, 11, 2), "Same."
+        id="SO-1",
+        action="force_match",
+        records=("erp:C1", "crm:A1"),
+        who="jane",
+        when=dt.date(2026, 11, 2),
+        why="Same.",
     ),
     StewardOverride(
-        "SO-2", "set_parent", ("erp:C2", None), "max", dt.date(2026, 11, 3), "Independent."
+        id="SO-2",
+        action="set_parent",
+        child="erp:C2",
+        parent=None,
+        who="max",
+        when=dt.date(2026, 11, 3),
+        why="Independent.",
     ),
 )
 

@@ -15,7 +15,7 @@ from seg_assets.lib.model_guard.decision import (
 from seg_assets.lib.model_guard.freeze import FreezeWindow
 from seg_assets.lib.model_guard.impact import ImpactLimits, downgrade_impact
 
-YEAR_END = FreezeWindow(date(2026, 12, 15), date(2027, 1, 5), "year-end close")
+YEAR_END = FreezeWindow(start=date(2026, 12, 15), end=date(2027, 1, 5), reason="year-end close")
 STABLE = {"bootstrap_ari": 0.91, "holdout_ari": 0.88}
 # The fixture's shares are 4/7 of customers, 23/38 of revenue, 66% of absolute margin and 75%
 # of region North and of parent group G2: these limits hold exactly at them.
@@ -99,10 +99,10 @@ def test_active_freeze():
 
 def test_impact_breach():
     limits = GuardLimits(
-        0.8,
-        0.7,
-        ImpactLimits(
-            1.0,
+        min_bootstrap_ari=0.8,
+        min_holdout_ari=0.7,
+        impact=ImpactLimits(
+            max_customer_share=1.0,
             max_revenue_share=0.6,
             max_margin_share=1.0,
             max_group_customer_share=1.0,
@@ -120,7 +120,17 @@ def test_all_reasons_in_order():
         ["segment_min_volume"],
         YEAR_END,
         fixture_impact(),
-        GuardLimits(0.8, 0.7, ImpactLimits(0.5, 1.0, 1.0, 1.0, 1)),
+        GuardLimits(
+            min_bootstrap_ari=0.8,
+            min_holdout_ari=0.7,
+            impact=ImpactLimits(
+                max_customer_share=0.5,
+                max_revenue_share=1.0,
+                max_margin_share=1.0,
+                max_group_customer_share=1.0,
+                min_group_customers=1,
+            ),
+        ),
     )
     assert held(decision) == (
         "bootstrap ARI 0.500 is below the minimum 0.800",

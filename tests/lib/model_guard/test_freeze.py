@@ -1,32 +1,24 @@
-"""Freeze windows: whole UTC days with inclusive boundaries, and config entries refused by key."""
+"""Freeze windows: whole UTC days with inclusive boundaries, and the windows of
+config/automation.yaml (guard.freeze_windows) refused by file, line and key."""
 
+import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import yaml
 
-from seg_assets.lib.config_reader import ConfigReader
-from seg_assets.lib.errors import SegAssetsError
-from seg_assets.lib.model_guard.freeze import (
-    FreezeWindow,
-    active_freeze,
-    freeze_windows_from_config,
+from seg_assets.lib.automation.settings import (
+    AutomationConfigError,
+    default_automation_settings_path,
+    load_automation_settings,
 )
+from seg_assets.lib.model_guard.freeze import FreezeWindow, active_freeze
 
-YEAR_END = FreezeWindow(date(2026, 12, 15), date(2027, 1, 5), "year-end close")
-INVENTORY = FreezeWindow(date(2027, 1, 5), date(2027, 1, 9), "inventory count")
+YEAR_END = FreezeWindow(start=date(2026, 12, 15), end=date(2027, 1, 5), reason="year-end close")
+INVENTORY = FreezeWindow(start=date(2027, 1, 5), end=date(2027, 1, 9), reason="inventory count")
 WINDOWS = (YEAR_END, INVENTORY)
-CONFIG_FILE = Path("config/model_guard.yaml")
-WHERE = "model_guard.freeze_windows"
-
-
-class GuardConfigError(SegAssetsError):
-    """The configuration error of these tests."""
-
-
-@pytest.fixture
-def reader() -> ConfigReader:
-    return ConfigReader(CONFIG_FILE, GuardConfigError)
+WHERE = "guard.freeze_windows"
 
 
 @pytest.mark.parametrize(
@@ -67,26 +59,41 @@ def test_label_names_days_and_reason():
 
 
 def test_window_ending_before_it_starts_is_refused():
-    with pytest.raises(ValueError, match="before it starts"):
-        FreezeWindow(date(2027, 1, 5), date(2026, 12, 15), "backwards")
+    with pytest.raises(ValueError, match="2026-12-15 is before start 2027-01-05"):
+        FreezeWindow(start=date(2027, 1, 5), end=date(2026, 12, 15), reason="backwards")
 
 
-def test_config_accepts_yaml_dates_and_iso_strings(reader: ConfigReader):
+def _with_windows(tmp_path: Path, windows: object) -> Path:
+    """The shipped automation settings with ``guard.freeze_windows`` replaced."""
+    document = yaml.safe_load(default_automation_settings_path().read_text())
+    document["guard"]["freeze_windows"] = windows
+    path = tmp_path / "automation.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    return path
+
+
+def test_config_accepts_yaml_dates_and_iso_strings(tmp_path: Path):
     entries = [
         {"start": date(2026, 12, 15), "end": date(2027, 1, 5), "reason": "year-end close"},
         {"start": "2027-01-05", "end": " 2027-01-09 ", "reason": "  inventory count "},
         {"start": "2027-03-01", "end": "2027-03-01", "reason": "one day"},
     ]
-    assert freeze_windows_from_config(entries, reader, WHERE) == (
+    settings = load_automation_settings(_with_windows(tmp_path, entries))
+    assert settings.guard.freeze_windows == (
         YEAR_END,
         INVENTORY,
-        FreezeWindow(date(2027, 3, 1), date(2027, 3, 1), "one day"),
+        FreezeWindow(start=date(2027, 3, 1), end=date(2027, 3, 1), reason="one day"),
     )
 
 
-def test_config_absent_list_is_no_windows(reader: ConfigReader):
-    assert freeze_windows_from_config(None, reader, WHERE) == ()
-    assert freeze_windows_from_config([], reader, WHERE) == ()
+@pytest.mark.parametrize("windows", [None, []])
+def test_config_without_windows_has_no_freeze(tmp_path: Path, windows: object):
+    path = _with_windows(tmp_path, windows)
+    if windows is None:
+        document = yaml.safe_load(path.read_text())
+        del document["guard"]["freeze_windows"]
+        path.write_text(yaml.safe_dump(document))
+    assert load_automation_settings(path).guard.freeze_windows == ()
 
 
 GOOD = {"start": "2026-12-15", "end": "2027-01-05", "reason": "year-end close"}
@@ -95,36 +102,75 @@ GOOD = {"start": "2026-12-15", "end": "2027-01-05", "reason": "year-end close"}
 @pytest.mark.parametrize(
     ("entries", "key", "message"),
     [
-        ({"start": "2026-12-15"}, WHERE, "expected a list"),
-        ([GOOD, "2026-12-15"], f"{WHERE}[1]", "expected a mapping"),
-        ([GOOD, None], f"{WHERE}[1]", "expected a mapping"),
-        ([{**GOOD, "start": None}], f"{WHERE}[0].start", "missing"),
-        ([{"end": "2027-01-05", "reason": "x"}], f"{WHERE}[0].start", "missing"),
-        ([{**GOOD, "start": "2026-13-01"}], f"{WHERE}[0].start", "is not a date"),
-        ([{**GOOD, "start": 20261215}], f"{WHERE}[0].start", "is not a date"),
-        ([{**GOOD, "end": "next week"}], f"{WHERE}[0].end", "is not a date"),
-        ([GOOD, {**GOOD, "end": None}], f"{WHERE}[1].end", "missing"),
-        (
+        pytest.param({"start": "2026-12-15"}, WHERE, "should be a list", id="not-a-list"),
+        pytest.param([GOOD, "2026-12-15"], f"{WHERE}[1]", "should be a mapping", id="text"),
+        pytest.param([GOOD, None], f"{WHERE}[1]", "should be a mapping", id="null"),
+        pytest.param(
+            [{**GOOD, "start": None}], f"{WHERE}[0].start", "None is not a date", id="null-start"
+        ),
+        pytest.param(
+            [{"end": "2027-01-05", "reason": "x"}], f"{WHERE}[0].start", "required", id="no-start"
+        ),
+        pytest.param(
+            [{**GOOD, "start": "2026-13-01"}],
+            f"{WHERE}[0].start",
+            "'2026-13-01' is not a date; give it as YYYY-MM-DD",
+            id="month-13",
+        ),
+        pytest.param(
+            [{**GOOD, "start": 20261215}], f"{WHERE}[0].start", "is not a date", id="start-number"
+        ),
+        pytest.param(
+            [{**GOOD, "end": "next week"}], f"{WHERE}[0].end", "is not a date", id="words"
+        ),
+        pytest.param([GOOD, {**GOOD, "end": None}], f"{WHERE}[1].end", "not a date", id="null-end"),
+        pytest.param(
             [{**GOOD, "start": datetime(2026, 12, 15, 8, 0)}],
             f"{WHERE}[0].start",
             "has a time of day",
+            id="time-of-day",
         ),
-        (
+        pytest.param(
             [{**GOOD, "start": "2027-01-06", "end": "2027-01-05"}],
             f"{WHERE}[0].end",
             "2027-01-05 is before start 2027-01-06",
+            id="backwards",
         ),
-        ([{**GOOD, "reason": ""}], f"{WHERE}[0].reason", "non-empty"),
-        ([{**GOOD, "reason": "   "}], f"{WHERE}[0].reason", "non-empty"),
-        ([{"start": GOOD["start"], "end": GOOD["end"]}], f"{WHERE}[0].reason", "non-empty"),
-        ([{**GOOD, "reason": 42}], f"{WHERE}[0].reason", "non-empty"),
+        pytest.param([{**GOOD, "reason": ""}], f"{WHERE}[0].reason", "say why", id="empty-reason"),
+        pytest.param([{**GOOD, "reason": "   "}], f"{WHERE}[0].reason", "say why", id="blank"),
+        pytest.param(
+            [{"start": GOOD["start"], "end": GOOD["end"]}],
+            f"{WHERE}[0].reason",
+            "required",
+            id="no-reason",
+        ),
+        pytest.param(
+            [{**GOOD, "reason": 42}],
+            f"{WHERE}[0].reason",
+            "valid string (got 42)",
+            id="reason-number",
+        ),
+        pytest.param(
+            [{**GOOD, "until": "2027-01-05"}],
+            f"{WHERE}[0].until",
+            "unknown key; expected one of start, end, reason",
+            id="unknown-key",
+        ),
+        pytest.param(
+            [{**GOOD, "reasn": "typo"}],
+            f"{WHERE}[0].reasn",
+            "unknown key; did you mean reason?",
+            id="misspelt-key",
+        ),
     ],
 )
-def test_config_errors_name_file_and_key(
-    reader: ConfigReader, entries: object, key: str, message: str
+def test_config_errors_name_file_line_and_key(
+    tmp_path: Path, entries: object, key: str, message: str
 ):
-    with pytest.raises(GuardConfigError) as raised:
-        freeze_windows_from_config(entries, reader, WHERE)
+    path = _with_windows(tmp_path, entries)
+    with pytest.raises(AutomationConfigError) as raised:
+        load_automation_settings(path)
     text = str(raised.value)
-    assert text.startswith(f"{CONFIG_FILE}: {key}: ")
+    assert re.search(rf"line \d+, column \d+: {re.escape(key)}: ", text), text
+    assert text.startswith(f"{path}: ")
     assert message in text

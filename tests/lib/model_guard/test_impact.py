@@ -232,10 +232,19 @@ def test_small_groups_are_not_held_to_the_group_limit(impact: DowngradeImpact):
         "75.0% of the customers of region North",
         "75.0% of the customers of parent group G2",
     ]
-    limits = ImpactLimits(1.0, 1.0, 1.0, 0.3, min_group_customers=5)
+    limits = limits.model_copy(update={"min_group_customers": 5})
     assert impact_breaches(impact, limits) == []
 
 
-def test_limits_must_be_shares():
-    with pytest.raises(ValueError, match="max_revenue_share"):
-        ImpactLimits(0.1, 1.5, 0.1, 0.1, 1)
+@pytest.mark.parametrize(
+    ("entry", "value"),
+    [
+        ("max_revenue_share", 1.5),
+        ("max_customer_share", 0.0),
+        ("max_group_customer_share", -0.1),
+        ("min_group_customers", 0),
+    ],
+)
+def test_limits_must_be_shares_and_a_positive_count(entry: str, value: float):
+    with pytest.raises(ValueError, match=entry):
+        ImpactLimits(**{entry: value})

@@ -151,7 +151,10 @@ def test_a_failed_publish_leaves_the_previous_file_and_export(published, tmp_pat
     serving = tmp_path / "serving.duckdb"
     shutil.copyfile(published["serving"], serving)
     before = serving.read_bytes()
-    broken = BiView("broken", 1, "marts", "fct_order_lines", "", ("no_such_column",))
+    # Built in code, not read from a file: nothing checks the column before the publication.
+    broken = BiView(
+        name="broken", version=1, source="marts.fct_order_lines", columns=("no_such_column",)
+    )
     with connect_warehouse(published["working"]) as con:
         with pytest.raises(duckdb.BinderException):
             publish_serving(con, serving, run_id="run-broken", views=[broken])
