@@ -328,5 +328,9 @@ def test_a_run_killed_at_any_stage_is_recovered_by_the_next(first, second, basel
     for point in (first, second):
         outcome = _crash_and_recover(point, root, env, previous, baseline)
         print(f"\ntrial (the uninterrupted run took {baseline.seconds:.0f}s): {outcome}")
+        # Old or new, never anything else; after a first publication, never none at all.
+        allowed = ("absent", "new") if previous is None else ("old", "new")
+        assert outcome["serving after kill"] in allowed, outcome
+        assert outcome["parquet export after kill"] in ("absent", "serving", "previous"), outcome
         previous = tmp_path / "previous.serving.duckdb"
         shutil.copyfile(root / "serving.duckdb", previous)
